@@ -1,0 +1,35 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint bench install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# The package is installed from a built wheel (not editable), so tests run what ships.
+$(STAMP): $(BIN)/python pyproject.toml $(shell find annotator schemas -type f -not -name '*.pyc')
+	$(BIN)/python -m pip install --quiet ".[dev,studio]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m annotator.demo data/articles
+
+lint: $(STAMP)
+	$(BIN)/ruff check annotator tests benchmarks
+	$(BIN)/ruff format --check annotator tests benchmarks
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/segment.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info
