@@ -13,6 +13,7 @@ from annotator.errors import SchemaError
 from annotator.resources import schema_path
 
 REPEATED_LINE = "repeated_line"
+RELATED_TEASER = "related_teaser"
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class BoilerplateRules:
     anywhere: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = ()
     drop_repeated_lines: bool = True
     max_line_chars: int = 160
+    teaser_sections: frozenset[str] = frozenset()
 
     def match(self, line: str) -> str | None:
         """Return the name of the rule that ``line`` (already stripped) matches, or None."""
@@ -85,6 +87,7 @@ def compile_rules(spec: dict[str, Any], *, where: str = "boilerplate rules") -> 
         anywhere=tuple(anywhere),
         drop_repeated_lines=bool(spec.get("drop_repeated_lines", True)),
         max_line_chars=int(spec.get("max_line_chars", 160)),
+        teaser_sections=frozenset(str(n) for n in spec.get("teaser_sections", ())),
     )
 
 

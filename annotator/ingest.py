@@ -247,11 +247,18 @@ def _parse(name: str, fmt: str, text: str, columns: Columns, fail: Callable[[Inp
 
 
 def _from_html(where: str, html: str, *, article_id: str, **fields: Any) -> Article:
-    import trafilatura  # heavy import, only when HTML is read
+    import lxml.etree
+    import lxml.html
+    import trafilatura  # heavy imports, only when HTML is read
 
-    doc = trafilatura.bare_extraction(
-        html, favor_precision=True, include_comments=False, with_metadata=True
-    )
+    try:
+        tree = lxml.html.document_fromstring(html)
+    except (lxml.etree.ParserError, ValueError) as exc:
+        raise InputError(where, f"cannot parse the HTML ({exc})") from None
+    # trafilatura drops figures; a caption often carries a claim, so keep captions as paragraphs
+    for el in tree.iter("figure", "figcaption"):
+        el.tag = "div" if el.tag == "figure" else "p"
+    doc = trafilatura.bare_extraction(tree, favor_precision=True, include_comments=False, with_metadata=True)
     body = getattr(doc, "text", None) if doc is not None else None
     if not body or not body.strip():
         raise InputError(where, "no article text found in the HTML (trafilatura extracted nothing)")

@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 from sentencex import segment as sentencex_segment
 
-from annotator.boilerplate import REPEATED_LINE, BoilerplateRules, load_rules
+from annotator.boilerplate import RELATED_TEASER, REPEATED_LINE, BoilerplateRules, load_rules
 
 BODY, HEADLINE, SUBHEAD, CAPTION, BOILERPLATE = "body", "headline", "subhead", "caption", "boilerplate"
 KINDS = (BODY, HEADLINE, SUBHEAD, CAPTION, BOILERPLATE)
@@ -57,23 +57,22 @@ _QUOTE_CHAR = re.compile("[\"“”‘’']")
 _WORD_CHAR = re.compile(r"\w")
 _LIST_MARK = re.compile(r"(?:(?<=\s)|^)(?:[•⁃▪◦*–-]\s*)?(\d{1,3}|[a-z])(\.\)|\)|\.)(?=\s)")
 _MARK_ONLY = re.compile(r"(?:[•⁃▪◦*–-]\s*)?(?:\d{1,3}|[a-zA-Z])(?:\.\)|\)|\.)")
-_TITLE_END = re.compile(
-    r"(?:^|[\s(‘“\"'])(?:Gen|Gens|Lt|Col|Sgt|Maj|Capt|Cpl|Pvt|Pte|Adm|Brig|Cmdr|Cdr|Cmdt|Rep|Reps|Sen"
-    r"|Sens|Gov|Govt|Prof|Dr|Drs|Mr|Mrs|Ms|Mx|Mt|St|Ste|Rev|Hon|Fr|Supt|Insp|Det|Const|Pres|Amb"
-    r"|Atty|Gen\.\s?Lt|Sr|Messrs|Mme|Mlle|Sgt\.\s?Maj|Lt\.\s?Col|Lt\.\s?Gen|Maj\.\s?Gen|Brig\.\s?Gen"
-    r"|Vol|Fig|Figs|Art|Sec|Ch|Ex|Est|approx|vs|etc|cf|ca)\.$"
+#: Abbreviations after which a sentence does not end when a capitalised word or a number follows:
+#: prepositive titles and ranks (Gen. Dan Caine, Lt. Col. Ames, St. Paul's) and a few others.
+TITLES = frozenset(
+    "Gen Gens Lt Col Sgt Maj Capt Cpl Pvt Pte Adm Brig Cmdr Cdr Cmdt Rep Reps Sen Sens Gov Prof Dr Drs"
+    " Mr Mrs Ms Mx Mt St Ste Rev Hon Fr Supt Insp Det Const Pres Amb Atty Messrs Mme Mlle Gov-elect"
+    " Lt.-Col Lt.Col Maj.Gen Brig.Gen Lt.Gen Sgt.Maj approx vs cf ca".split()
 )
-_NUMBER_ABBR_END = re.compile(r"(?:^|[\s(])(?:No|Nos|Vol|pp|p|Art|Fig|Sec|Ch)\.$")
-_INITIAL_END = re.compile(r"(?:^|\s)[A-Z][a-z]+ (?:[A-Z]\. ?)*[A-Z]\.$")
-_AMPM_END = re.compile(r"\b[aApP]\.[mM]\.$")
+#: Abbreviations after which a sentence does not end when a number follows (No. 10, pp. 4-5).
+NUMBER_ABBREVIATIONS = frozenset("No Nos Vol Vols pp p Art Fig Figs Sec Ch Ex Rm Tel".split())
+_AMPM = frozenset({"a.m.", "p.m."})
 _AMPM_NEXT = re.compile(
     r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\b|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b"
     r"|(?:GMT|BST|UTC|CET|CEST|EET|EEST|MSK|ET|EST|EDT|CT|CST|CDT|MT|MST|MDT|PT|PST|PDT|IST|JST|AEST|AEDT)\b"
 )
 _FOUR_DOT = re.compile(r"(?<=\w\.) \. \. \.$")
-_LOWER_START = re.compile(r"[a-z]")
 _UPPER_OR_DIGIT_START = re.compile(r"[A-Z0-9‘“\"'(]")
-_DIGIT_START = re.compile(r"\d")
 
 
 def segment(
@@ -116,6 +115,8 @@ def iter_segment(
     rules = rules if rules is not None else load_rules()
     match_rule = rules.match
     drop_repeats = rules.drop_repeated_lines
+    teaser_sections = rules.teaser_sections
+    in_teasers = False
     seen: set[str] = set()
     title = title.strip() if title else None
     first = True
@@ -126,17 +127,21 @@ def iter_segment(
         line = m.group(1)
         start = m.start(1)
         rule = match_rule(line)
-        if rule is None and drop_repeats:
-            if line in seen:
+        final = line.rstrip(_CLOSERS)[-1:] in _FINAL_PUNCT
+        if rule is None:
+            if in_teasers and not final:
+                rule = RELATED_TEASER
+            elif drop_repeats and line in seen:
                 rule = REPEATED_LINE
             else:
                 seen.add(line)
         if rule is not None:
+            in_teasers = rule in teaser_sections or (in_teasers and not final)
             if keep_boilerplate:
                 yield Sentence(start, m.end(1), line, BOILERPLATE, None, rule)
             continue
+        in_teasers = False
 
-        final = line.rstrip(_CLOSERS)[-1:] in _FINAL_PUNCT
         if first:
             kind = HEADLINE if (line == title or not final) else BODY
             first = False
@@ -225,7 +230,7 @@ def _repair(line: str, spans: list[tuple[int, int]], quoted: list[tuple[int, int
     # A spaced four-dot ellipsis after a word: the sentence ends at the word's period.
     out: list[tuple[int, int]] = []
     for i, (s, e) in enumerate(spans):
-        m = _FOUR_DOT.search(line, max(s, e - 8), e)
+        m = _FOUR_DOT.search(line, max(s, e - 8), e) if line.endswith(". . .", s, e) else None
         if m and i + 1 < len(spans) and _UPPER_OR_DIGIT_START.match(line, spans[i + 1][0]):
             out.append((s, m.start()))
             spans[i + 1] = (m.start() + 1, spans[i + 1][1])
@@ -246,26 +251,40 @@ def _repair(line: str, spans: list[tuple[int, int]], quoted: list[tuple[int, int
 def _should_join(
     line: str, ps: int, pe: int, s: int, e: int, quoted: list[tuple[int, int, bool]]
 ) -> bool:
-    prev = line[max(ps, pe - 40) : pe]  # the end-anchored patterns below only need the tail
-    if _LOWER_START.match(line, s):
-        return True
-    if _MARK_ONLY.fullmatch(prev):
-        return True
-    if _TITLE_END.search(prev) and _UPPER_OR_DIGIT_START.match(line, s):
-        return True
-    if _NUMBER_ABBR_END.search(prev) and _DIGIT_START.match(line, s):
-        return True
-    if _INITIAL_END.search(prev) and line[s : s + 2].istitle():
-        return True
-    if _AMPM_END.search(prev) and _AMPM_NEXT.match(line, s):
-        return True
-    for qs, qe, closed in quoted:
-        if closed and qs < pe <= qe - 1 and s < qe:
-            return True  # the boundary falls inside one closed quotation
-    # ‘A,’ he said. ‘B.’ : a sentence that is only a quotation continues the previous one's quote.
-    return any(closed and qs == s and qe >= e - 1 for qs, qe, closed in quoted) and any(
-        closed and ps <= qs and qe <= pe for qs, qe, closed in quoted
-    )
+    """Whether the boundary between ``line[ps:pe]`` and ``line[s:e]`` is not a sentence end."""
+    nxt = line[s]
+    if "a" <= nxt <= "z":
+        return True  # sentences do not start with a lowercase word
+    cut = line.rfind(" ", ps, pe) + 1
+    token = line[max(cut, ps) : pe].lstrip("‘“\"'(")
+    if len(token) <= 6 and _MARK_ONLY.fullmatch(token) and max(cut, ps) == ps:
+        return True  # a list marker alone ("1.")
+    if token[-1:] == ".":
+        word = token[:-1]
+        if word in TITLES and (nxt.isupper() or nxt.isdigit() or nxt in "‘“\"'("):
+            return True
+        if word in NUMBER_ABBREVIATIONS and nxt.isdigit():
+            return True
+        if token.lower() in _AMPM and _AMPM_NEXT.match(line, s):
+            return True
+        if len(word) == 1 and word.isupper() and line[s : s + 2].istitle() and _follows_name(line, ps, cut):
+            return True  # a middle initial: John R. Hale
+    if quoted:
+        for qs, qe, closed in quoted:
+            if closed and qs < pe <= qe - 1 and s < qe:
+                return True  # the boundary falls inside one closed quotation
+        # ‘A,’ he said. ‘B.’ : a sentence that is only a quotation continues the previous one's quote.
+        return any(closed and qs == s and qe >= e - 1 for qs, qe, closed in quoted) and any(
+            closed and ps <= qs and qe <= pe for qs, qe, closed in quoted
+        )
+    return False
+
+
+def _follows_name(line: str, ps: int, cut: int) -> bool:
+    """Whether the word before position ``cut`` (start of an initial) is a capitalised name."""
+    before = line.rfind(" ", ps, max(cut - 1, ps)) + 1
+    word = line[max(before, ps) : cut - 1]
+    return len(word) > 1 and word[0].isupper() and word[1:].islower() and word.isalpha()
 
 
 # -- quotations --------------------------------------------------------------------------------
