@@ -16,41 +16,56 @@ REPEATED_LINE = "repeated_line"
 RELATED_TEASER = "related_teaser"
 
 
+Anywhere = tuple[str, re.Pattern[str], tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class _Tier:
+    """The rules that apply to lines up to ``max_chars`` long."""
+
+    max_chars: float
+    whole: re.Pattern[str] | None
+    anywhere: tuple[Anywhere, ...]
+
+
 @dataclass(frozen=True)
 class BoilerplateRules:
     """A compiled set of line rules.
 
-    Whole-line rules are joined into one alternation with a named group per rule, so a line costs
-    one regex match however many rules there are; ``anywhere`` rules are searched for only in lines
-    that contain one of their keywords.
+    Furniture is short, so each rule applies to lines up to its ``max_chars``; the rules are
+    grouped into tiers by that limit, and a line is tested only against its tier. In a tier, the
+    whole-line rules are joined into one alternation with a named group per rule (one regex match
+    however many rules there are); ``anywhere`` rules are searched for only in lines that contain
+    one of their keywords (as written, Capitalised or UPPERCASE: substring tests are far cheaper
+    than a regex or lowercasing the line).
     """
 
     names: tuple[str, ...]
-    short: re.Pattern[str] | None  # every whole-line rule, for lines up to max_line_chars
-    long: re.Pattern[str] | None  # the any_length whole-line rules, for longer lines
-    anywhere: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = ()
+    tiers: tuple[_Tier, ...]
     drop_repeated_lines: bool = True
-    max_line_chars: int = 160
     teaser_sections: frozenset[str] = frozenset()
 
     def match(self, line: str) -> str | None:
         """Return the name of the rule that ``line`` (already stripped) matches, or None."""
-        whole = self.short if len(line) <= self.max_line_chars else self.long
-        if whole is not None:
-            m = whole.fullmatch(line)
+        n = len(line)
+        for tier in self.tiers:
+            if n <= tier.max_chars:
+                break
+        else:
+            return None
+        if tier.whole is not None:
+            m = tier.whole.fullmatch(line)
             if m is not None and m.lastgroup:
                 return self.names[int(m.lastgroup[1:])]
-        if self.anywhere:
-            low = line.lower()
-            for name, pattern, keywords in self.anywhere:
-                if keywords:
-                    for k in keywords:
-                        if k in low:
-                            break
-                    else:
-                        continue
-                if pattern.search(line):
-                    return name
+        for name, pattern, keywords in tier.anywhere:
+            if keywords:
+                for k in keywords:
+                    if k in line:
+                        break
+                else:
+                    continue
+            if pattern.search(line):
+                return name
         return None
 
 
@@ -59,10 +74,10 @@ def compile_rules(spec: dict[str, Any], *, where: str = "boilerplate rules") -> 
     rules = spec.get("rules")
     if not isinstance(rules, list) or not rules:
         raise SchemaError(f"{where}: 'rules' must be a non-empty list; got {type(rules).__name__}")
+    default_max = spec.get("max_line_chars", 160)
     names: list[str] = []
-    parts: list[str] = []
-    long_parts: list[str] = []
-    anywhere: list[tuple[str, re.Pattern[str], tuple[str, ...]]] = []
+    # (max_chars, whole-line alternation part or None, anywhere entry or None)
+    compiled_rules: list[tuple[float, str | None, Anywhere | None]] = []
     for i, rule in enumerate(rules):
         if not isinstance(rule, dict) or "name" not in rule or "pattern" not in rule:
             raise SchemaError(f"{where}: rule {i} needs 'name' and 'pattern'; got {rule!r}")
@@ -72,23 +87,36 @@ def compile_rules(spec: dict[str, Any], *, where: str = "boilerplate rules") -> 
         except re.error as exc:
             raise SchemaError(f"{where}: rule {rule['name']!r} is not a valid regex ({exc})") from None
         names.append(str(rule["name"]))
+        limit = rule.get("max_chars", default_max)
+        max_chars = float("inf") if limit is None else float(limit)
         if rule.get("anywhere", False):
-            keywords = tuple(str(k).lower() for k in rule.get("keywords", ()))
-            anywhere.append((names[-1], compiled, keywords))
+            keywords = tuple(dict.fromkeys(v for k in rule.get("keywords", ()) for v in _variants(str(k))))
+            compiled_rules.append((max_chars, None, (names[-1], compiled, keywords)))
         else:
             scope = "?:" if flags == 0 else "?i:"
-            parts.append(f"(?P<r{i}>({scope}{rule['pattern']}))")
-            if rule.get("any_length", False):
-                long_parts.append(parts[-1])
+            compiled_rules.append((max_chars, f"(?P<r{i}>({scope}{rule['pattern']}))", None))
+    tiers = []
+    for limit in sorted({m for m, _, _ in compiled_rules}):
+        live = [(part, any_) for m, part, any_ in compiled_rules if m >= limit]
+        parts = [part for part, _ in live if part is not None]
+        tiers.append(
+            _Tier(
+                max_chars=limit,
+                whole=re.compile("|".join(parts)) if parts else None,
+                anywhere=tuple(any_ for _, any_ in live if any_ is not None),
+            )
+        )
     return BoilerplateRules(
         names=tuple(names),
-        short=re.compile("|".join(parts)) if parts else None,
-        long=re.compile("|".join(long_parts)) if long_parts else None,
-        anywhere=tuple(anywhere),
+        tiers=tuple(tiers),
         drop_repeated_lines=bool(spec.get("drop_repeated_lines", True)),
-        max_line_chars=int(spec.get("max_line_chars", 160)),
         teaser_sections=frozenset(str(n) for n in spec.get("teaser_sections", ())),
     )
+
+
+def _variants(keyword: str) -> tuple[str, ...]:
+    low = keyword.lower()
+    return (keyword, low, low.capitalize(), low.upper())
 
 
 def load_rules(path: str | Path | None = None) -> BoilerplateRules:

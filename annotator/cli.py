@@ -167,6 +167,13 @@ def split_cmd(
     out_columns = list(COLUMNS) + ([BOILERPLATE_COLUMN] if keep_boilerplate else [])
     with reading(paths, columns, stdin_format) as (articles, report):
         rows = iter_rows(articles, rules=rules, keep_boilerplate=keep_boilerplate)
-        n = write_rows(chunked(rows, chunk_size), output, fmt=fmt, columns=out_columns)
-    where = f" to {output}" if output and output != "-" else ""
+        # if every input failed, an existing output file is left as it was
+        n = write_rows(
+            chunked(rows, chunk_size),
+            output,
+            fmt=fmt,
+            columns=out_columns,
+            commit_if=lambda _n: report.articles > 0 or not report.failed,
+        )
+    where = f" to {output}" if output and output != "-" and (report.articles or not report.failed) else ""
     finish(report, f"{n} sentence{'s' if n != 1 else ''} written{where}")

@@ -195,11 +195,13 @@ def _decode(name: str, data: bytes) -> str:
     nul = data.find(b"\x00", 0, _SNIFF_BYTES)
     if nul >= 0:
         raise InputError(name, f"binary file, not text (NUL byte at offset {nul})")
+    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     try:
-        text = data.decode("utf-8-sig")
+        text = data[bom:].decode("utf-8")
     except UnicodeDecodeError as exc:
-        bad = data[exc.start : exc.start + 1].hex()
-        raise InputError(name, f"not valid UTF-8 (byte 0x{bad} at offset {exc.start}); re-encode it as UTF-8") from None
+        at = bom + exc.start
+        bad = data[at : at + 1].hex()
+        raise InputError(name, f"not valid UTF-8 (byte 0x{bad} at offset {at}); re-encode it as UTF-8") from None
     if not text.strip():
         raise InputError(name, "empty file")
     return text
@@ -314,7 +316,8 @@ def _from_jsonl(
     name: str, text: str, stem: str, columns: Columns, fail: Callable[[InputError], None]
 ) -> Iterator[Article]:
     any_line = False
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    # split on \n only: U+2028 and friends are legal inside JSON strings
+    for lineno, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         any_line = True
@@ -322,7 +325,7 @@ def _from_jsonl(
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            fail(InputError(where, f"not valid JSON ({exc.msg} at col {exc.colno})"))
+            fail(InputError(where, f"not valid JSON: {exc.msg} (col {exc.colno})"))
             continue
         if not isinstance(record, dict):
             fail(InputError(where, f"expected a JSON object; got {type(record).__name__}"))

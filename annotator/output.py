@@ -9,7 +9,7 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -43,6 +43,10 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     try:
+        # mkstemp makes the file 0600; give it the mode a plain open() would (0666 minus umask)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         yield Path(tmp)
         os.replace(tmp, target)
     except BaseException:
@@ -51,21 +55,39 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         raise
 
 
+class NothingWritten(Exception):
+    """Raised inside :func:`atomic_path` to leave the target as it was."""
+
+
 def write_rows(
-    chunks: Iterable[Sequence[Row]], path: str | None, *, fmt: str, columns: Sequence[str]
+    chunks: Iterable[Sequence[Row]],
+    path: str | None,
+    *,
+    fmt: str,
+    columns: Sequence[str],
+    commit_if: Callable[[int], bool] | None = None,
 ) -> int:
     """Write chunks of rows (dicts with ``columns`` as keys) and return how many rows were written.
 
-    ``path`` None or ``-`` writes to standard output (not for Parquet)."""
+    ``path`` None or ``-`` writes to standard output (not for Parquet). A file is replaced only
+    once complete, and only if ``commit_if(rows written)`` is true (default: always)."""
     if path is None or path == "-":
         if fmt == "parquet":
             raise InputError("--format parquet", "Parquet needs an output file; pass -o FILE")
         return _write_stream(chunks, sys.stdout, fmt=fmt, columns=columns)
-    with atomic_path(path) as tmp:
-        if fmt == "parquet":
-            return _write_parquet(chunks, tmp, columns=columns)
-        with tmp.open("w", encoding="utf-8", newline="") as fh:
-            return _write_stream(chunks, fh, fmt=fmt, columns=columns)
+    n = 0
+    try:
+        with atomic_path(path) as tmp:
+            if fmt == "parquet":
+                n = _write_parquet(chunks, tmp, columns=columns)
+            else:
+                with tmp.open("w", encoding="utf-8", newline="") as fh:
+                    n = _write_stream(chunks, fh, fmt=fmt, columns=columns)
+            if commit_if is not None and not commit_if(n):
+                raise NothingWritten
+    except NothingWritten:
+        return 0
+    return n
 
 
 def _write_stream(chunks: Iterable[Sequence[Row]], fh: IO[str], *, fmt: str, columns: Sequence[str]) -> int:

@@ -171,7 +171,7 @@ def test_csv_fields_meta_and_default_id(tmp_path):
         "id,text,title,source,url,published,section\r\n"
         'c-1,"Rail Fares Rise\r\nFares on the coast line rise by two percent.",Rail Fares Rise,Coast Times,'
         "https://example.org/fares,2024-01-02,transport\r\n"
-        ',A new bakery opened on Mill Street on Saturday.,,,,,\r\n'
+        ",A new bakery opened on Mill Street on Saturday.,,,,,\r\n"
     )
     path = write_bytes(tmp_path / "feed.csv", data.encode("utf-8"))
 
@@ -195,7 +195,11 @@ def test_csv_fields_meta_and_default_id(tmp_path):
 
 
 def test_csv_column_mapping(tmp_path):
-    data = "doc,body,headline\nk-7,The river rose by a metre overnight.,River Rises\nk-8,Sandbags were handed out.,Sandbags\n"
+    data = (
+        "doc,body,headline\n"
+        "k-7,The river rose by a metre overnight.,River Rises\n"
+        "k-8,Sandbags were handed out.,Sandbags\n"
+    )
     path = write_bytes(tmp_path / "mapped.csv", data.encode("utf-8"))
 
     articles, report = read([path], columns=Columns(text="body", id="doc"))
@@ -236,7 +240,7 @@ def test_directory_recursive_sorted_hidden_ignored_unknown_skipped(tmp_path):
 
 
 def test_stdin_txt_is_sniffed(tmp_path):
-    data = BOM + "Bus Strike Ends\r\nDrivers returned to work on Wednesday.\r\n".encode("utf-8")
+    data = BOM + b"Bus Strike Ends\r\nDrivers returned to work on Wednesday.\r\n"
 
     articles, report = read(["-"], stdin=io.BytesIO(data))
 
@@ -248,9 +252,9 @@ def test_stdin_txt_is_sniffed(tmp_path):
 
 def test_stdin_jsonl_is_sniffed(tmp_path):
     data = (
-        '\n  {"id": "s-1", "text": "The mayor opened a new park.", "desk": "city"}\n'
-        '{"text": "Rain is forecast for the weekend."}\n'
-    ).encode("utf-8")
+        b'\n  {"id": "s-1", "text": "The mayor opened a new park.", "desk": "city"}\n'
+        b'{"text": "Rain is forecast for the weekend."}\n'
+    )
 
     articles, report = read(["-"], stdin=io.BytesIO(data))
 
@@ -486,9 +490,7 @@ def test_on_file_is_called_once_per_file_with_its_size(tmp_path, good_files):
     latin = write_bytes(tmp_path / "latin.txt", "Café.\n".encode("latin-1"))  # read, then rejected
     calls: list[tuple[str, int]] = []
 
-    articles, report = read(
-        [before, corpus, latin, after], on_file=lambda name, size: calls.append((name, size))
-    )
+    articles, report = read([before, corpus, latin, after], on_file=lambda name, size: calls.append((name, size)))
 
     expected = [before, inner_a, inner_b, latin, after]
     assert calls == [(str(p), p.stat().st_size) for p in expected]
