@@ -84,7 +84,9 @@ def columns_from(kwargs: dict[str, Any]) -> Columns:
 
 
 @contextmanager
-def reading(paths: tuple[str, ...], columns: Columns, stdin_format: str | None) -> Iterator[tuple[Iterator[Any], ReadReport]]:
+def reading(
+    paths: tuple[str, ...], columns: Columns, stdin_format: str | None
+) -> Iterator[tuple[Iterator[Any], ReadReport]]:
     """Read articles with errors on stderr as they happen and a progress bar (on a terminal only)."""
     from tqdm import tqdm
 
@@ -117,7 +119,7 @@ def reading(paths: tuple[str, ...], columns: Columns, stdin_format: str | None) 
 def finish(report: ReadReport, what: str) -> None:
     """Print the summary line; exit 1 if any input failed."""
     failed = len(report.errors)
-    skipped = f", {report.skipped} other files skipped" if report.skipped else ""
+    skipped = f", {report.skipped} other file{'s' if report.skipped != 1 else ''} skipped" if report.skipped else ""
     status = f"; {failed} input{'s' if failed != 1 else ''} failed" if failed else ""
     click.echo(
         f"read {report.articles} article{'s' if report.articles != 1 else ''} from {report.files} "
@@ -134,9 +136,18 @@ def finish(report: ReadReport, what: str) -> None:
 @cli.command("split", context_settings=CONTEXT)
 @input_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), help="Output file (default: stdout).")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), help="Default: from -o's suffix, else jsonl.")
-@click.option("--keep-boilerplate", is_flag=True, help="Also emit dropped lines, with kind 'boilerplate', for auditing.")
-@click.option("--rules", "rules_path", type=click.Path(exists=True, dir_okay=False), help="Boilerplate rules file (default: the shipped schemas/boilerplate.json).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), help="Default: from -o's suffix, else jsonl."
+)
+@click.option(
+    "--keep-boilerplate", is_flag=True, help="Also emit dropped lines, with kind 'boilerplate', for auditing."
+)
+@click.option(
+    "--rules",
+    "rules_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Boilerplate rules file (default: the shipped schemas/boilerplate.json).",
+)
 @click.option("--chunk-size", default=10_000, show_default=True, type=click.IntRange(min=1), help="Rows per write.")
 def split_cmd(
     paths: tuple[str, ...],

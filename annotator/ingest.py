@@ -57,6 +57,9 @@ class Columns:
     published: str = "published"
 
 
+DEFAULT_COLUMNS = Columns()
+
+
 @dataclass
 class ReadReport:
     """What a call to :func:`read_articles` read, skipped and failed on."""
@@ -97,7 +100,7 @@ def expand_inputs(inputs: Iterable[str | Path], report: ReadReport | None = None
 def read_articles(
     inputs: Iterable[str | Path],
     *,
-    columns: Columns = Columns(),
+    columns: Columns = DEFAULT_COLUMNS,
     stdin: BinaryIO | None = None,
     stdin_format: str | None = None,
     report: ReadReport | None = None,
@@ -352,7 +355,7 @@ def _from_csv(
             rowno += 1
             where = f"row {rowno} (line {reader.line_num}) of {name}"
             if None in row:
-                fail(InputError(where, f"{len(header) + len(row[None])} fields; the header has {len(header)}"))  # type: ignore[index]
+                fail(InputError(where, f"{len(header) + len(row[None])} fields; the header has {len(header)}"))
                 continue
             try:
                 yield _record_to_article(where, row, f"{stem}-{rowno}", columns, header)

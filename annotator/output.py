@@ -55,7 +55,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         raise
 
 
-class NothingWritten(Exception):
+class DiscardOutputError(Exception):
     """Raised inside :func:`atomic_path` to leave the target as it was."""
 
 
@@ -84,8 +84,8 @@ def write_rows(
                 with tmp.open("w", encoding="utf-8", newline="") as fh:
                     n = _write_stream(chunks, fh, fmt=fmt, columns=columns)
             if commit_if is not None and not commit_if(n):
-                raise NothingWritten
-    except NothingWritten:
+                raise DiscardOutputError
+    except DiscardOutputError:
         return 0
     return n
 

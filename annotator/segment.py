@@ -60,12 +60,14 @@ _MARK_ONLY = re.compile(r"(?:[•⁃▪◦*–-]\s*)?(?:\d{1,3}|[a-zA-Z])(?:\.\)
 #: Abbreviations after which a sentence does not end when a capitalised word or a number follows:
 #: prepositive titles and ranks (Gen. Dan Caine, Lt. Col. Ames, St. Paul's) and a few others.
 TITLES = frozenset(
-    "Gen Gens Lt Col Sgt Maj Capt Cpl Pvt Pte Adm Brig Cmdr Cdr Cmdt Rep Reps Sen Sens Gov Prof Dr Drs"
-    " Mr Mrs Ms Mx Mt St Ste Rev Hon Fr Supt Insp Det Const Pres Amb Atty Messrs Mme Mlle Gov-elect"
-    " Lt.-Col Lt.Col Maj.Gen Brig.Gen Lt.Gen Sgt.Maj approx vs cf ca".split()
+    (  # noqa: SIM905
+        "Gen Gens Lt Col Sgt Maj Capt Cpl Pvt Pte Adm Brig Cmdr Cdr Cmdt Rep Reps Sen Sens Gov Prof Dr Drs"
+        " Mr Mrs Ms Mx Mt St Ste Rev Hon Fr Supt Insp Det Const Pres Amb Atty Messrs Mme Mlle Gov-elect"
+        " Lt.-Col Lt.Col Maj.Gen Brig.Gen Lt.Gen Sgt.Maj approx vs cf ca"
+    ).split()
 )
 #: Abbreviations after which a sentence does not end when a number follows (No. 10, pp. 4-5).
-NUMBER_ABBREVIATIONS = frozenset("No Nos Vol Vols pp p Art Fig Figs Sec Ch Ex Rm Tel".split())
+NUMBER_ABBREVIATIONS = frozenset("No Nos Vol Vols pp p Art Fig Figs Sec Ch Ex Rm Tel".split())  # noqa: SIM905
 _AMPM = frozenset({"a.m.", "p.m."})
 _AMPM_NEXT = re.compile(
     r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\b|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b"
@@ -198,7 +200,7 @@ def _list_items(line: str) -> list[tuple[int, int]] | None:
             expect = _next_enum(expect)
     if len(starts) < 2:
         return None
-    ends = starts[1:] + [len(line)]
+    ends = [*starts[1:], len(line)]
     return [(s, len(line[:e].rstrip())) for s, e in zip(starts, ends, strict=True)]
 
 
@@ -248,9 +250,7 @@ def _repair(line: str, spans: list[tuple[int, int]], quoted: list[tuple[int, int
     return merged
 
 
-def _should_join(
-    line: str, ps: int, pe: int, s: int, e: int, quoted: list[tuple[int, int, bool]]
-) -> bool:
+def _should_join(line: str, ps: int, pe: int, s: int, e: int, quoted: list[tuple[int, int, bool]]) -> bool:
     """Whether the boundary between ``line[ps:pe]`` and ``line[s:e]`` is not a sentence end."""
     nxt = line[s]
     if "a" <= nxt <= "z":
@@ -370,10 +370,12 @@ class _QuoteCounter:
             j = k
             while j < len(spans) and spans[j][0] < qe:
                 j += 1
+            earlier = ids[k] if k < j and all(ids[i] is not None for i in range(k, j)) else None
+            qid: int
             if qi == 0 and carry is not None and qs == 0:
                 qid = carry
-            elif k < j and all(ids[i] is not None for i in range(k, j)):
-                qid = ids[k]  # a second quotation inside a sentence already quoted: same unit
+            elif earlier is not None:
+                qid = earlier  # a second quotation inside a sentence already quoted: same unit
             else:
                 qid = self.next_id
                 self.next_id += 1

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from annotator.boilerplate import BoilerplateRules, load_rules
-from annotator.ingest import Article, Columns, ReadReport, read_articles
+from annotator.ingest import DEFAULT_COLUMNS, Article, Columns, ReadReport, read_articles
 from annotator.segment import BOILERPLATE, HEADLINE, iter_segment
 
 COLUMNS = (
@@ -57,8 +57,8 @@ def article_rows(
     for s in iter_segment(article.text, rules=rules, title=title, keep_boilerplate=keep_boilerplate):
         if title is None and s.kind == HEADLINE:
             title = s.text
-            for row in rows:
-                row["title"] = title
+            for earlier in rows:
+                earlier["title"] = title
         row: Row = {
             "article_id": aid,
             "sentence_id": sentence_id(aid, s.start, s.end),
@@ -110,7 +110,7 @@ def iter_split(
     *,
     chunk_size: int = 10_000,
     keep_boilerplate: bool = False,
-    columns: Columns = Columns(),
+    columns: Columns = DEFAULT_COLUMNS,
     rules: BoilerplateRules | None = None,
     report: ReadReport | None = None,
 ) -> Iterator[pd.DataFrame]:
@@ -126,7 +126,7 @@ def split(
     inputs: Iterable[str | Path],
     *,
     keep_boilerplate: bool = False,
-    columns: Columns = Columns(),
+    columns: Columns = DEFAULT_COLUMNS,
     rules: BoilerplateRules | None = None,
     report: ReadReport | None = None,
 ) -> pd.DataFrame:

@@ -33,7 +33,7 @@ GOLDEN = ROOT.parent / "shared" / "data" / "golden_rules_en.txt"
 
 
 def corpus(megabytes: float) -> list[str]:
-    paths = [ROOT / "data" / "articles"] + sorted(SEEDS.glob("*.txt"))
+    paths = [ROOT / "data" / "articles", *sorted(SEEDS.glob("*.txt"))]
     base = [a.text for a in read_articles(paths)]
     size = sum(len(t.encode()) for t in base)
     return base * max(1, round(megabytes * 1e6 / size))

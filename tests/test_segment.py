@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from pathlib import Path
@@ -66,12 +67,27 @@ def test_golden_rules_score(capsys: pytest.CaptureFixture[str]) -> None:
             "Lt. Col. Ames met Sgt. Reyes and Gen. Hollis. They spoke at St. Anne's.",
             ["Lt. Col. Ames met Sgt. Reyes and Gen. Hollis.", "They spoke at St. Anne's."],
         ),
-        ("Voters in No. 10 ward met John R. Hale on Monday. He left.", ["Voters in No. 10 ward met John R. Hale on Monday.", "He left."]),
-        ("The U.S. Navy sent 12,700 sailors. The ship is 1106ft long.", ["The U.S. Navy sent 12,700 sailors.", "The ship is 1106ft long."]),
-        ("The fund paid $50million, up 3.5 per cent. on the year. Shares fell.", ["The fund paid $50million, up 3.5 per cent. on the year.", "Shares fell."]),
-        ("The vote closed at 10 p.m. Tuesday. Results came at 6 a.m. Officials cheered.", ["The vote closed at 10 p.m. Tuesday.", "Results came at 6 a.m.", "Officials cheered."]),
+        (
+            "Voters in No. 10 ward met John R. Hale on Monday. He left.",
+            ["Voters in No. 10 ward met John R. Hale on Monday.", "He left."],
+        ),
+        (
+            "The U.S. Navy sent 12,700 sailors. The ship is 1106ft long.",
+            ["The U.S. Navy sent 12,700 sailors.", "The ship is 1106ft long."],
+        ),
+        (
+            "The fund paid $50million, up 3.5 per cent. on the year. Shares fell.",
+            ["The fund paid $50million, up 3.5 per cent. on the year.", "Shares fell."],
+        ),
+        (
+            "The vote closed at 10 p.m. Tuesday. Results came at 6 a.m. Officials cheered.",
+            ["The vote closed at 10 p.m. Tuesday.", "Results came at 6 a.m.", "Officials cheered."],
+        ),
         # a split inside a closing curly single quote (pysbd never makes this one)
-        ("It is called the ‘Harbour Plan.’ This is led by the mayor.", ["It is called the ‘Harbour Plan.’", "This is led by the mayor."]),
+        (
+            "It is called the ‘Harbour Plan.’ This is led by the mayor.",
+            ["It is called the ‘Harbour Plan.’", "This is led by the mayor."],
+        ),
     ],
 )
 def test_news_rules(text: str, expected: list[str]) -> None:
@@ -198,8 +214,8 @@ def test_seed_no_claim_lost_or_split_badly(path: Path) -> None:
         # every non-furniture line is covered by its sentences, up to whitespace
         assert inside, line
         assert inside[0].start == start and inside[-1].end == start + len(line)
-        assert all(not text[a.end : b.start].strip() for a, b in zip(inside, inside[1:], strict=False))
-        for a, b in zip(inside, inside[1:], strict=False):
+        assert all(not text[a.end : b.start].strip() for a, b in itertools.pairwise(inside))
+        for a, b in itertools.pairwise(inside):
             # a sentence inside a line ends like a sentence, never after a prepositive title
             assert FINAL.search(a.text), (a.text, b.text)
             assert not a.text.endswith(NO_SPLIT_AFTER), (a.text, b.text)
@@ -215,7 +231,9 @@ def test_seed_no_claim_lost_or_split_badly(path: Path) -> None:
 @pytest.mark.parametrize("path", SEEDS, ids=lambda p: p.name)
 def test_seed_captions_and_headings_kept(path: Path) -> None:
     sentences = segment(path.read_text(encoding="utf-8"))
-    unpunctuated = [(start, line) for start, line in seed_lines(path) if not FINAL.search(line) and not FURNITURE.search(line)]
+    unpunctuated = [
+        (start, line) for start, line in seed_lines(path) if not FINAL.search(line) and not FURNITURE.search(line)
+    ]
     assert unpunctuated, "the seed articles have captions"
     for start, line in unpunctuated:
         kinds = {s.kind for s in sentences if start <= s.start < start + len(line)}
@@ -226,7 +244,16 @@ def test_seed_captions_and_headings_kept(path: Path) -> None:
 
 # -- invariants --------------------------------------------------------------------------------
 
-TOKENS = [*"abcXYZ 019.,;:!?…'\"‘’“”()-—\n\t#$%\u00a0", "Gen. ", "U.S. ", " a.m. ", "1) ", "2) ", "\r\n", "Advertisement"]
+TOKENS = [
+    *"abcXYZ 019.,;:!?…'\"‘’“”()-—\n\t#$%\u00a0",
+    "Gen. ",
+    "U.S. ",
+    " a.m. ",
+    "1) ",
+    "2) ",
+    "\r\n",
+    "Advertisement",
+]
 NEWSY = st.lists(st.sampled_from(TOKENS), max_size=120).map("".join)
 
 
