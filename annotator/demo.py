@@ -23,9 +23,12 @@ def main(argv: list[str] | None = None) -> int:
     by_kind = df.pivot_table(index="article_id", columns="kind", values="sentence_id", aggfunc="count", fill_value=0)
     by_kind["quoted"] = df.dropna(subset=["quote_id"]).groupby("article_id").size()
     by_kind = by_kind.fillna(0).astype(int)
-    with pd.option_context("display.width", 120, "display.max_columns", 20, "display.max_colwidth", 70):
+    with pd.option_context("display.width", 120, "display.max_columns", 20):
         print(by_kind.to_string(), "\n")
-        print(df[["sentence_id", "kind", "quote_id", "text"]].head(12).to_string(index=False))
+    for row in df.head(12).itertuples():
+        quote = "quote" if isinstance(row.quote_id, str) else ""
+        text = row.text if len(row.text) <= 90 else row.text[:89] + "…"
+        print(f"{row.sentence_id:<40} {row.kind:<8} {quote:<5} {text}")
     return 1 if report.failed else 0
 
 
