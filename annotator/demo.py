@@ -25,10 +25,11 @@ def main(argv: list[str] | None = None) -> int:
     by_kind = by_kind.fillna(0).astype(int)
     with pd.option_context("display.width", 120, "display.max_columns", 20):
         print(by_kind.to_string(), "\n")
-    for row in df.head(12).itertuples():
-        quote = "quote" if isinstance(row.quote_id, str) else ""
-        text = row.text if len(row.text) <= 90 else row.text[:89] + "…"
-        print(f"{row.sentence_id:<40} {row.kind:<8} {quote:<5} {text}")
+    for row in df.head(12).to_dict("records"):
+        quote = "quote" if isinstance(row["quote_id"], str) else ""
+        text = str(row["text"])
+        text = text if len(text) <= 90 else text[:89] + "…"
+        print(f"{row['sentence_id']:<40} {row['kind']:<8} {quote:<5} {text}")
     return 1 if report.failed else 0
 
 
