@@ -91,15 +91,10 @@ def reading(
     from tqdm import tqdm
 
     report = ReadReport()
-    total = sum(os.path.getsize(p) for p in expand_inputs(paths) if p != "-" and os.path.isfile(p))
-    bar = tqdm(
-        total=total or None,
-        unit="B",
-        unit_scale=True,
-        desc="reading",
-        disable=not sys.stderr.isatty(),
-        leave=False,
-    )
+    show = sys.stderr.isatty()
+    # the total walks the inputs once more: only worth it when the bar is shown
+    total = sum(os.path.getsize(p) for p in expand_inputs(paths) if p != "-" and os.path.isfile(p)) if show else 0
+    bar = tqdm(total=total or None, unit="B", unit_scale=True, desc="reading", disable=not show, leave=False)
 
     def on_error(err: InputError) -> None:
         bar.write(f"error: {err}", file=sys.stderr)
