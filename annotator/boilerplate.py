@@ -9,6 +9,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema
+
 from annotator.errors import SchemaError
 from annotator.resources import schema_path
 
@@ -70,17 +72,17 @@ class BoilerplateRules:
 
 
 def compile_rules(spec: dict[str, Any], *, where: str = "boilerplate rules") -> BoilerplateRules:
-    """Compile a rules document (the structure of ``schemas/boilerplate.json``)."""
-    rules = spec.get("rules")
-    if not isinstance(rules, list) or not rules:
-        raise SchemaError(f"{where}: 'rules' must be a non-empty list; got {type(rules).__name__}")
+    """Compile a rules document, checked against ``schemas/boilerplate.schema.json``."""
+    error = jsonschema.exceptions.best_match(_validator().iter_errors(spec))
+    if error is not None:
+        at = "/".join(str(p) for p in error.absolute_path) or "top level"
+        raise SchemaError(f"{where}: {at}: {error.message}")
+    rules = spec["rules"]
     default_max = spec.get("max_line_chars", 160)
     names: list[str] = []
     # (max_chars, whole-line alternation part or None, anywhere entry or None)
     compiled_rules: list[tuple[float, str | None, Anywhere | None]] = []
     for i, rule in enumerate(rules):
-        if not isinstance(rule, dict) or "name" not in rule or "pattern" not in rule:
-            raise SchemaError(f"{where}: rule {i} needs 'name' and 'pattern'; got {rule!r}")
         flags = 0 if rule.get("case_sensitive", False) else re.IGNORECASE
         try:
             compiled = re.compile(rule["pattern"], flags)
@@ -138,6 +140,10 @@ def _load(path: Path) -> BoilerplateRules:
         raise SchemaError(f"{path}: cannot read boilerplate rules ({exc.strerror})") from None
     except json.JSONDecodeError as exc:
         raise SchemaError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
-    if not isinstance(spec, dict):
-        raise SchemaError(f"{path}: expected a JSON object; got {type(spec).__name__}")
     return compile_rules(spec, where=str(path))
+
+
+@lru_cache(maxsize=1)
+def _validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads(schema_path("boilerplate.schema.json").read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)

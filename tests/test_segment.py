@@ -279,3 +279,16 @@ def test_dropping_boilerplate_only_removes_boilerplate(text: str) -> None:
     kept = segment(text)
     audited = segment(text, keep_boilerplate=True)
     assert kept == [s for s in audited if s.kind != BOILERPLATE]
+
+
+def test_rules_file_is_checked_against_its_schema(tmp_path: Path) -> None:
+    from annotator.boilerplate import load_rules
+    from annotator.errors import SchemaError
+
+    bad = tmp_path / "rules.json"
+    bad.write_text(json.dumps({"version": 1, "rules": [{"name": "ads", "patern": "advert"}]}), encoding="utf-8")
+    with pytest.raises(SchemaError, match=r"rules\.json: rules/0: .*pattern"):
+        load_rules(bad)
+    bad.write_text(json.dumps({"version": 1, "rules": [{"name": "ads", "pattern": "(unclosed"}]}), encoding="utf-8")
+    with pytest.raises(SchemaError, match=r"'ads' is not a valid regex"):
+        load_rules(bad)
