@@ -1,0 +1,41 @@
+"""What a model gives for one sentence, and the interface every consumer of a model codes against.
+
+Producers: ``annotator.model`` (a trained pipeline, loaded by ``annotator.artefacts.load_model``).
+Consumers: ``prelabel`` (batch), ``studio`` (pre-annotations on push), ``backend`` (live), ``ledger``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The model's answer for one sentence.
+
+    ``score`` is the calibrated probability of ``label``; ``scores`` has one probability per label, in the model's
+    class order. Spans are end-exclusive character offsets into the sentence text: ``text[start:end]``.
+    """
+
+    label: str
+    score: float
+    scores: dict[str, float]
+    source_spans: tuple[Span, ...] = ()
+    cue_spans: tuple[Span, ...] = ()
+    top_features: tuple[str, ...] = ()
+
+
+class Predictor(Protocol):
+    """A loaded model: a version string, its classes, and batch prediction over sentence texts."""
+
+    @property
+    def model_version(self) -> str: ...
+
+    @property
+    def classes(self) -> tuple[str, ...]: ...
+
+    def predict(self, texts: Sequence[str]) -> list[Prediction]: ...
