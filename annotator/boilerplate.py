@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import re2
 
 from annotator.errors import SchemaError
 from annotator.resources import schema_path
@@ -46,6 +47,32 @@ class BoilerplateRules:
     tiers: tuple[_Tier, ...]
     drop_repeated_lines: bool = True
     teaser_sections: frozenset[str] = frozenset()
+    prefilter: Any = None  # compiled RE2 pattern, see candidates()
+
+    def candidates(self, text: str) -> list[tuple[int, int]] | None:
+        """Character ranges of ``text`` outside which no line can match a rule, or None if unknown.
+
+        One RE2 scan of the whole article (a DFA over its UTF-8 bytes: no per-line Python call)
+        finds every line that could be boilerplate; :meth:`match` then decides each of those lines
+        exactly. The scan errs on the permissive side (see :func:`_re2_pattern`), so a line that
+        touches no range is not boilerplate. Ranges are sorted and non-overlapping; None means the
+        rules could not be translated for RE2 and every line must go through :meth:`match`.
+        """
+        if self.prefilter is None:
+            return None
+        data = text.encode("utf-8")
+        found = _scan(self.prefilter, data)
+        if not found or len(data) == len(text):  # ASCII: byte offsets are character offsets
+            return found
+        ranges: list[tuple[int, int]] = []
+        byte_pos = char_pos = 0
+        for s, e in found:  # RE2 matches start and end on UTF-8 character boundaries
+            char_pos += len(data[byte_pos:s].decode("utf-8"))
+            start = char_pos
+            char_pos += len(data[s:e].decode("utf-8"))
+            byte_pos = e
+            ranges.append((start, char_pos))
+        return ranges
 
     def match(self, line: str) -> str | None:
         """Return the name of the rule that ``line`` (already stripped) matches, or None."""
@@ -113,7 +140,125 @@ def compile_rules(spec: dict[str, Any], *, where: str = "boilerplate rules") -> 
         tiers=tuple(tiers),
         drop_repeated_lines=bool(spec.get("drop_repeated_lines", True)),
         teaser_sections=frozenset(str(n) for n in spec.get("teaser_sections", ())),
+        prefilter=_prefilter(rules),
     )
+
+
+# -- the RE2 prefilter -------------------------------------------------------------------------
+
+#: Python's ``\s`` (str patterns) without the line break, and its ``\w``, as RE2 class contents.
+_PY_SPACE = r"\t\x{0b}\f\r \x{1c}-\x{1f}\x{85}\p{Z}"
+_PY_WORD = r"\p{L}\p{N}_"
+_OUTSIDE = {
+    "s": f"[{_PY_SPACE}]",
+    "S": f"[^{_PY_SPACE}\\n]",
+    "w": f"[{_PY_WORD}]",
+    "W": f"[^{_PY_WORD}\\n]",
+    "d": r"\p{Nd}",
+    "D": r"[^\p{Nd}\n]",
+    "b": "",  # dropped: a word boundary only narrows a match (RE2's is ASCII-only)
+    "B": "",
+}
+_INSIDE = {"s": _PY_SPACE, "w": _PY_WORD, "d": r"\p{Nd}"}
+
+
+class _UntranslatableError(ValueError):
+    pass
+
+
+def _re2_pattern(pattern: str) -> str:
+    """Translate one Python rule pattern into an RE2 pattern that matches at least as much.
+
+    Python's ``\\s``, ``\\w``, ``\\d`` are Unicode-aware and RE2's are ASCII-only, so they become
+    Unicode classes; ``\\b`` is dropped; ``^``/``$`` also admit the surrounding blanks that lines
+    lose when stripped. Negated shorthands inside a class (``[^\\S]``) cannot be expressed: those
+    raise, as do constructs RE2 lacks (look-arounds, back-references), and the rules then run
+    without a prefilter.
+    """
+    out: list[str] = []
+    i, n, in_class = 0, len(pattern), False
+    while i < n:
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < n:
+            esc = pattern[i + 1]
+            if in_class and esc in _INSIDE:
+                out.append(_INSIDE[esc])
+            elif in_class and esc in "SWD":
+                raise _UntranslatableError(pattern)
+            elif not in_class and esc in _OUTSIDE:
+                out.append(_OUTSIDE[esc])
+            else:
+                out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            if ch == "]" and not (out[-1] == "[" or out[-1] == "[^"):
+                in_class = False
+            out.append(ch)
+        elif ch == "[":
+            in_class = True
+            out.append("[^" if pattern.startswith("[^", i) else "[")
+            i += 2 if pattern.startswith("[^", i) else 1
+            continue
+        elif ch == "^":
+            out.append(f"(?:^[{_PY_SPACE}]*)")
+        elif ch == "$":
+            out.append(f"(?:[{_PY_SPACE}]*$)")
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _scan(pattern: Any, data: bytes) -> list[tuple[int, int]]:
+    """Spans of all non-overlapping matches in ``data``.
+
+    Calls the compiled RE2 object directly: google-re2's ``finditer`` builds a match object and
+    maps offsets per match, which costs more than the scan itself on article-sized texts.
+    """
+    match = getattr(getattr(pattern, "_regexp", None), "Match", None)
+    if match is None:  # another google-re2 layout: the public API gives the same spans
+        return [m.span() for m in pattern.finditer(data)]
+    found: list[tuple[int, int]] = []
+    pos, n = 0, len(data)
+    while pos <= n:
+        s, e = match(_UNANCHORED, data, pos, n)[0]
+        if s < 0:
+            break
+        found.append((s, e))
+        pos = e if e > s else e + 1
+        while pos < n and data[pos] & 0xC0 == 0x80:  # stay on character boundaries
+            pos += 1
+    return found
+
+
+_UNANCHORED = re2._Anchor.UNANCHORED
+
+
+def _prefilter(rules: list[dict[str, Any]]) -> Any:
+    """One RE2 pattern for a whole article: each whole-line rule anchored to a line, each
+    ``anywhere`` rule by its keywords (or, without keywords, its own pattern)."""
+    parts = []
+    try:
+        for rule in rules:
+            flags = "" if rule.get("case_sensitive", False) else "(?i)"
+            if not rule.get("anywhere", False):
+                body = _re2_pattern(rule["pattern"])
+                parts.append(f"(?m:^[{_PY_SPACE}]*(?:{flags}{body})[{_PY_SPACE}]*$)")
+            elif rule.get("keywords"):
+                parts.append("(?i:" + "|".join(re2.escape(k) for k in rule["keywords"]) + ")")
+            else:
+                parts.append(f"(?m:{flags}{_re2_pattern(rule['pattern'])})")
+    except _UntranslatableError:
+        return None
+    options = re2.Options()
+    options.never_capture = True  # the DFA only: which rule matched is decided by match()
+    options.log_errors = False
+    options.max_mem = 64 << 20
+    try:
+        return re2.compile("|".join(parts), options)
+    except re2.error:
+        return None
 
 
 def _variants(keyword: str) -> tuple[str, ...]:

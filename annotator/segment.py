@@ -75,6 +75,8 @@ _AMPM_NEXT = re.compile(
 )
 _FOUR_DOT = re.compile(r"(?<=\w\.) \. \. \.$")
 _UPPER_OR_DIGIT_START = re.compile(r"[A-Z0-9‘“\"'(]")
+#: First characters of a line that may open an enumerated list (see _LIST_MARK).
+_LIST_START = frozenset("0123456789abcdefghijklmnopqrstuvwxyz•⁃▪◦*–-")
 
 
 def segment(
@@ -103,7 +105,7 @@ def segment(
     list of Sentence
         In text order, non-overlapping, with ``text[s.start:s.end] == s.text``.
     """
-    return list(iter_segment(text, rules=rules, title=title, keep_boilerplate=keep_boilerplate))
+    return _segment(text, rules if rules is not None else load_rules(), title, keep_boilerplate)
 
 
 def iter_segment(
@@ -113,8 +115,16 @@ def iter_segment(
     title: str | None = None,
     keep_boilerplate: bool = False,
 ) -> Iterator[Sentence]:
-    """Generator form of :func:`segment`."""
-    rules = rules if rules is not None else load_rules()
+    """Generator form of :func:`segment` (the work is done per article; this yields its sentences)."""
+    yield from _segment(text, rules if rules is not None else load_rules(), title, keep_boilerplate)
+
+
+def _segment(text: str, rules: BoilerplateRules, title: str | None, keep_boilerplate: bool) -> list[Sentence]:
+    # The hot loop of the package: one pass over the lines, with every per-line test a substring
+    # test, a set lookup or at most one regex call; the rest only for lines that need it.
+    out: list[Sentence] = []
+    append = out.append
+    new = tuple.__new__
     match_rule = rules.match
     drop_repeats = rules.drop_repeated_lines
     teaser_sections = rules.teaser_sections
@@ -125,10 +135,22 @@ def iter_segment(
     prev_kind = ""
     quotes = _QuoteCounter()
 
+    # Lines outside these ranges cannot be boilerplate: one RE2 scan instead of a regex per line.
+    ranges = rules.candidates(text)
+    check_all = ranges is None
+    ranges = ranges or []
+    n_ranges = len(ranges)
+    r = 0
+
     for m in _LINE.finditer(text):
         line = m.group(1)
-        start = m.start(1)
-        rule = match_rule(line)
+        start, end = m.span(1)
+        if check_all:
+            rule = match_rule(line)
+        else:
+            while r < n_ranges and ranges[r][1] < start:
+                r += 1
+            rule = match_rule(line) if r < n_ranges and ranges[r][0] <= end else None
         final = line.rstrip(_CLOSERS)[-1:] in _FINAL_PUNCT
         if rule is None:
             if in_teasers and not final:
@@ -140,7 +162,7 @@ def iter_segment(
         if rule is not None:
             in_teasers = rule in teaser_sections or (in_teasers and not final)
             if keep_boilerplate:
-                yield Sentence(start, m.end(1), line, BOILERPLATE, None, rule)
+                append(new(Sentence, (start, end, line, BOILERPLATE, None, rule)))
             continue
         in_teasers = False
 
@@ -155,16 +177,24 @@ def iter_segment(
             kind = CAPTION
         prev_kind = kind
 
-        quoted = _quote_spans(line) if _may_quote(line) else []
-        if not quoted and _MAYBE_INNER.search(line) is None and not _LIST_MARK.match(line):
-            quotes.carry = None
-            yield Sentence(start, m.end(1), line, kind)
+        may_quote = "“" in line or "‘" in line or '"' in line or " '" in line or line[0] == "'"  # = _may_quote
+        if (
+            not may_quote
+            and _MAYBE_INNER.search(line) is None
+            and not (line[0] in _LIST_START and _LIST_MARK.match(line))
+        ):
+            quotes.carry = None  # one sentence, no quotation, no list
+            append(new(Sentence, (start, end, line, kind, None, None)))
             continue
 
+        quoted = _quote_spans(line) if may_quote else []
         spans = _split_line(line, quoted)
-        qids = quotes.assign(line, spans, quoted)
+        qids = quotes.assign(line, spans, quoted) if quoted else [None] * len(spans)
+        if not quoted:
+            quotes.carry = None
         for (s, e), qid in zip(spans, qids, strict=True):
-            yield Sentence(start + s, start + e, line[s:e], kind, qid)
+            append(new(Sentence, (start + s, start + e, line[s:e], kind, qid, None)))
+    return out
 
 
 def _may_quote(line: str) -> bool:
@@ -177,7 +207,7 @@ def _may_quote(line: str) -> bool:
 
 def _split_line(line: str, quoted: list[tuple[int, int, bool]]) -> list[tuple[int, int]]:
     """Sentence spans (end-exclusive, stripped) within one stripped line."""
-    items = _list_items(line)
+    items = _list_items(line) if line[0] in _LIST_START else None
     if items is None:
         return _split_prose(line, 0, len(line), quoted)
     spans: list[tuple[int, int]] = []
@@ -210,18 +240,21 @@ def _next_enum(enum: str) -> str:
 
 def _split_prose(line: str, lo: int, hi: int, quoted: list[tuple[int, int, bool]]) -> list[tuple[int, int]]:
     """Split ``line[lo:hi]`` (no leading/trailing space) into sentence spans in line offsets."""
-    chunk = line[lo:hi]
+    chunk = line if lo == 0 and hi == len(line) else line[lo:hi]
     if _MAYBE_INNER.search(chunk) is None:
         return [(lo, hi)]
+    pieces = sentencex_segment("en", chunk)
+    if len(pieces) < 2:
+        return [(lo, hi)]
+    # sentencex's pieces are consecutive substrings that cover the chunk, whitespace included
     spans: list[tuple[int, int]] = []
-    pos = 0
-    for piece in sentencex_segment("en", chunk):
-        stripped = piece.strip()
-        if not stripped:
-            continue
-        s = chunk.find(stripped, pos)  # sentencex returns substrings in order
-        pos = s + len(stripped)
-        spans.append((lo + s, lo + pos))
+    pos = lo
+    for piece in pieces:
+        body = piece.rstrip()
+        if body:
+            lead = len(body) - len(body.lstrip())
+            spans.append((pos + lead, pos + len(body)))
+        pos += len(piece)
     if len(spans) < 2:
         return spans or [(lo, hi)]
     return _repair(line, spans, quoted)
@@ -230,15 +263,16 @@ def _split_prose(line: str, lo: int, hi: int, quoted: list[tuple[int, int, bool]
 def _repair(line: str, spans: list[tuple[int, int]], quoted: list[tuple[int, int, bool]]) -> list[tuple[int, int]]:
     """Apply the news rules to sentencex's spans within one line."""
     # A spaced four-dot ellipsis after a word: the sentence ends at the word's period.
-    out: list[tuple[int, int]] = []
-    for i, (s, e) in enumerate(spans):
-        m = _FOUR_DOT.search(line, max(s, e - 8), e) if line.endswith(". . .", s, e) else None
-        if m and i + 1 < len(spans) and _UPPER_OR_DIGIT_START.match(line, spans[i + 1][0]):
-            out.append((s, m.start()))
-            spans[i + 1] = (m.start() + 1, spans[i + 1][1])
-        else:
-            out.append((s, e))
-    spans = out
+    if ". . ." in line:
+        out: list[tuple[int, int]] = []
+        for i, (s, e) in enumerate(spans):
+            m = _FOUR_DOT.search(line, max(s, e - 8), e) if line.endswith(". . .", s, e) else None
+            if m and i + 1 < len(spans) and _UPPER_OR_DIGIT_START.match(line, spans[i + 1][0]):
+                out.append((s, m.start()))
+                spans[i + 1] = (m.start() + 1, spans[i + 1][1])
+            else:
+                out.append((s, e))
+        spans = out
 
     merged: list[tuple[int, int]] = [spans[0]]
     for s, e in spans[1:]:
@@ -256,11 +290,11 @@ def _should_join(line: str, ps: int, pe: int, s: int, e: int, quoted: list[tuple
     if "a" <= nxt <= "z":
         return True  # sentences do not start with a lowercase word
     cut = line.rfind(" ", ps, pe) + 1
-    token = line[max(cut, ps) : pe].lstrip("‘“\"'(")
-    if len(token) <= 6 and _MARK_ONLY.fullmatch(token) and max(cut, ps) == ps:
+    if cut <= ps and pe - ps <= 6 and _MARK_ONLY.fullmatch(line, ps, pe):
         return True  # a list marker alone ("1.")
-    if token[-1:] == ".":
-        word = token[:-1]
+    if line[pe - 1] == ".":
+        word = line[max(cut, ps) : pe - 1].lstrip("‘“\"'(")
+        token = word + "."
         if word in TITLES and (nxt.isupper() or nxt.isdigit() or nxt in "‘“\"'("):
             return True
         if word in NUMBER_ABBREVIATIONS and nxt.isdigit():
@@ -274,9 +308,9 @@ def _should_join(line: str, ps: int, pe: int, s: int, e: int, quoted: list[tuple
             if closed and qs < pe <= qe - 1 and s < qe:
                 return True  # the boundary falls inside one closed quotation
         # ‘A,’ he said. ‘B.’ : a sentence that is only a quotation continues the previous one's quote.
-        return any(closed and qs == s and qe >= e - 1 for qs, qe, closed in quoted) and any(
-            closed and ps <= qs and qe <= pe for qs, qe, closed in quoted
-        )
+        for qs, qe, closed in quoted:
+            if closed and qs == s and qe >= e - 1:
+                return any(closed2 and ps <= qs2 and qe2 <= pe for qs2, qe2, closed2 in quoted)
     return False
 
 

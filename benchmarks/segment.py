@@ -1,6 +1,7 @@
 """Sentence splitting: annotator's segmenter vs pysbd on the same text, in the same run.
 
-Prints MB/s of each (best of several runs), the ratio, peak memory (tracemalloc: Python
+Prints MB/s of each (best of several runs, in CPU time of this process, so that other work on
+the machine does not skew the ratio), the ratio, peak memory (tracemalloc: Python
 allocations while splitting the corpus) and the Golden Rules score of each.
 Target (issue 2): >= 100x pysbd's throughput at >= its Golden Rules accuracy.
 
@@ -43,9 +44,9 @@ def best_rate(fn: Callable[[], object], nbytes: int, repeat: int) -> float:
     best = float("inf")
     for _ in range(repeat):
         gc.collect()
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         fn()
-        best = min(best, time.perf_counter() - t0)
+        best = min(best, time.process_time() - t0)
     return nbytes / 1e6 / best
 
 
