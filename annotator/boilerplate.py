@@ -67,9 +67,9 @@ class BoilerplateRules:
         ranges: list[tuple[int, int]] = []
         byte_pos = char_pos = 0
         for s, e in found:  # RE2 matches start and end on UTF-8 character boundaries
-            char_pos += len(data[byte_pos:s].decode("utf-8"))
+            char_pos += _char_len(data, byte_pos, s)
             start = char_pos
-            char_pos += len(data[s:e].decode("utf-8"))
+            char_pos += _char_len(data, s, e)
             byte_pos = e
             ranges.append((start, char_pos))
         return ranges
@@ -233,6 +233,14 @@ def _scan(pattern: Any, data: bytes) -> list[tuple[int, int]]:
 
 
 _UNANCHORED = re2._Anchor.UNANCHORED
+
+
+def _decode_len(data: bytes, start: int, end: int) -> int:
+    return len(data[start:end].decode("utf-8"))
+
+
+#: Characters in ``data[start:end]`` (UTF-8): google-re2's own helper when it has one.
+_char_len: Any = getattr(getattr(re2, "_re2", None), "BytesToCharLen", _decode_len)
 
 
 def _prefilter(rules: list[dict[str, Any]]) -> Any:

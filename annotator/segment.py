@@ -49,7 +49,6 @@ class Sentence(NamedTuple):
 
 
 # -- compiled once: importing scikit-learn shrinks the re cache to 50 entries --------------------
-_LINE = re.compile(r"[^\S\n]*([^\n]*\S)")
 _CLOSERS = "\"'’”)]"
 _FINAL_PUNCT = frozenset(".!?…:;")
 _MAYBE_INNER = re.compile(r"[.!?…][\"'’”)\]]*\s")
@@ -142,9 +141,16 @@ def _segment(text: str, rules: BoilerplateRules, title: str | None, keep_boilerp
     n_ranges = len(ranges)
     r = 0
 
-    for m in _LINE.finditer(text):
-        line = m.group(1)
-        start, end = m.span(1)
+    pos = 0
+    for raw in text.split("\n"):
+        start = pos
+        pos += len(raw) + 1
+        line = raw.strip()
+        if not line:
+            continue
+        if line is not raw:  # str.strip strips what \s matches: Unicode whitespace
+            start += len(raw) - len(raw.lstrip())
+        end = start + len(line)
         if check_all:
             rule = match_rule(line)
         else:

@@ -292,3 +292,17 @@ def test_rules_file_is_checked_against_its_schema(tmp_path: Path) -> None:
     bad.write_text(json.dumps({"version": 1, "rules": [{"name": "ads", "pattern": "(unclosed"}]}), encoding="utf-8")
     with pytest.raises(SchemaError, match=r"'ads' is not a valid regex"):
         load_rules(bad)
+
+
+def test_installed_splitter_is_the_compiled_one() -> None:
+    """The wheel ships the mypyc-compiled splitter (setup.py); benchmarks and these tests use it."""
+    import os
+
+    import annotator.boilerplate
+    import annotator.segment
+
+    if os.environ.get("ANNOTATOR_PURE_PYTHON") == "1":
+        assert annotator.segment.__file__.endswith(".py")
+    else:
+        assert annotator.segment.__file__.endswith(".so"), annotator.segment.__file__
+        assert annotator.boilerplate.__file__.endswith(".so"), annotator.boilerplate.__file__
