@@ -26,7 +26,7 @@ from typing import Any
 
 from annotator.errors import ModelError
 from annotator.labels import labels
-from annotator.model import Model
+from annotator.model import Model, prune
 from annotator.output import atomic_path
 from annotator.resources import schema_path
 
@@ -42,7 +42,6 @@ _CHECKOUT = Path(__file__).resolve().parent.parent / "models"
 # and plain Python containers). Anything else is refused.
 TRUSTED: tuple[str, ...] = (
     "annotator.features.GuidelineFeatures",
-    "annotator.features.TextColumn",
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._TemperatureScaling",
     "sklearn.model_selection._split.StratifiedKFold",
@@ -126,6 +125,7 @@ def save(model: Model | Any, directory: str | Path, card_extra: dict[str, Any] |
     unknown = sorted(set(classes) - set(labels()))
     if unknown:
         raise ModelError(f"the model predicts {unknown}, which are not in the label set {list(labels())}")
+    prune(pipeline)
     data = _canonical_zip(sio.dumps(pipeline))
     digest = hashlib.sha256(data).hexdigest()
     card: dict[str, Any] = {

@@ -151,6 +151,12 @@ def _label(where: str, value: Any) -> str:
 
 def _corpus_row(where: str, rec: dict[str, Any]) -> Row:
     rec = {k: v for k, v in rec.items() if not (k in ("kind", "source", "cue") and _missing(v))}
+    for name in ("source", "cue"):
+        if isinstance(rec.get(name), str):  # CSV: spans are JSON text
+            try:
+                rec[name] = json.loads(rec[name])
+            except json.JSONDecodeError as exc:
+                raise InputError(where, f"field {name!r} is not a JSON span: {rec[name]!r}") from exc
     errors = sorted(_validator().iter_errors(rec), key=lambda e: list(e.path))
     if errors:
         err = errors[0]

@@ -94,18 +94,21 @@ def train(texts: Sequence[str], y: Sequence[str], *, pipeline: Pipeline | None =
     # fighting over a busy machine's cores (which made a 1-second fit take a minute here)
     with threadpool_limits(limits=1):
         model.fit(list(texts), y)
-    _drop_stop_words(model)
+    prune(model)
     return model
 
 
-def _drop_stop_words(model: Pipeline) -> None:
-    """Remove the vectorisers' ``stop_words_`` (every n-gram cut by ``min_df``): only kept for introspection,
-    and most of a saved model's size (scikit-learn documents that it can be removed)."""
+def prune(model: Pipeline) -> None:
+    """Remove what a fitted pipeline does not need to predict: the vectorisers' ``stop_words_`` (every n-gram
+    cut by ``min_df``, kept for introspection only and most of a saved model's size; scikit-learn documents that it
+    can be removed) and ``_stop_words_id`` (a memory address, set again on use)."""
     stack: list[Any] = [model]
     while stack:
         est = stack.pop()
         if hasattr(est, "stop_words_"):
             del est.stop_words_
+        if hasattr(est, "_stop_words_id"):
+            del est._stop_words_id  # an id() (a memory address): saved, it would make every file differ
         stack.extend(step for _, step in getattr(est, "steps", []))
         stack.extend(step for _, step in getattr(est, "transformer_list", []))
 
@@ -312,7 +315,7 @@ class Model:
         classes = self._classes
         for r, a in enumerate(analyses):
             c = int(best[r])
-            cues, sources = self._drivers(a, c)
+            sources, cues = self._drivers(a, c)
             top: tuple[str, ...] = ()
             if names is not None:
                 start, end = X.indptr[r], X.indptr[r + 1]
