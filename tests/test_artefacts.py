@@ -118,7 +118,7 @@ def test_another_label_set_is_refused(saved):
 def test_another_sklearn_version_is_refused(saved):
     card = read_card(saved)
     edit_card(saved, libraries={**card["libraries"], "scikit-learn": "0.24.2"})
-    with pytest.raises(ModelError, match="saved with scikit-learn 0.24.2"):
+    with pytest.raises(ModelError, match=r"saved with scikit-learn 0\.24\.2"):
         load_model(saved)
 
 
@@ -149,7 +149,7 @@ def test_missing_model(tmp_path):
     with pytest.raises(ModelError, match="no such model directory"):
         load_model(tmp_path / "nothing")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(ModelError, match="no card.json"):
+    with pytest.raises(ModelError, match=r"no card\.json"):
         load_model(tmp_path / "empty")
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / CARD_FILE).write_text("{", encoding="utf-8")
