@@ -39,6 +39,7 @@ from annotator.features import (
     REPORT,
     Analysis,
     GuidelineFeatures,
+    features_of,
     make_features,
 )
 from annotator.labels import labels
@@ -279,8 +280,8 @@ class Model:
         return self._classes
 
     def _design(self, texts: Sequence[str]) -> tuple[sp.csr_matrix, list[Analysis]]:
-        analyses = [self._p.guideline.analyse(t) for t in texts]
-        blocks = [sp.csr_matrix(np.asarray([a.features for a in analyses], dtype=np.float64).reshape(len(texts), -1))]
+        analyses = self._p.guideline.analyse_many(texts)
+        blocks = [sp.csr_matrix(features_of(analyses))]
         if self._p.guideline_weight != 1.0:
             blocks[0] = blocks[0] * self._p.guideline_weight
         for _name, transformer, weight in self._p.others:
