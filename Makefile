@@ -30,6 +30,7 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/segment.py
+	$(BIN)/python benchmarks/drift.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

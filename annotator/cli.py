@@ -183,3 +183,10 @@ def split_cmd(
         )
     where = f" to {output}" if output and output != "-" and (report.articles or not report.failed) else ""
     finish(report, f"{n} sentence{'s' if n != 1 else ''} written{where}")
+
+
+# -- commands defined in their own modules (imported last: they use the shared options above) ------------------
+
+from annotator import claims_cli  # noqa: E402
+
+cli.add_command(claims_cli.drift_cmd)

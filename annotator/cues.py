@@ -92,16 +92,27 @@ class RawSentence:
 
 
 @dataclass(frozen=True)
+class Phrases:
+    """Lexicon phrases as word tuples, for lookups by length (longest first)."""
+
+    items: frozenset[tuple[str, ...]]
+    lengths: tuple[int, ...]
+
+    def __contains__(self, words: object) -> bool:
+        return words in self.items
+
+
+@dataclass(frozen=True)
 class SourceWords:
     outlet_names: frozenset[str]
     outlet_words: frozenset[str]
-    organisation_words: tuple[tuple[str, ...], ...]
-    document_words: tuple[tuple[str, ...], ...]
-    anonymous_nouns: tuple[tuple[str, ...], ...]
-    collective: tuple[tuple[str, ...], ...]
-    person_roles: tuple[tuple[str, ...], ...]
+    organisation_words: Phrases
+    document_words: Phrases
+    anonymous_nouns: Phrases
+    collective: Phrases
+    person_roles: Phrases
     pronouns: frozenset[str]
-    modifiers: tuple[tuple[str, ...], ...]
+    modifiers: Phrases
     passive_disputes: frozenset[str]
     name_stopwords: frozenset[str]
     clause_words: frozenset[str]
@@ -117,8 +128,9 @@ class SourceWords:
 def source_words() -> SourceWords:
     w = lexicon().words
 
-    def phrases(name: str) -> tuple[tuple[str, ...], ...]:
-        return tuple(sorted({tuple(fold(e).split()) for e in w[name]}, key=len, reverse=True))
+    def phrases(name: str) -> Phrases:
+        items = frozenset(tuple(fold(e).split()) for e in w[name])
+        return Phrases(items, tuple(sorted({len(p) for p in items}, reverse=True)))
 
     return SourceWords(
         outlet_names=frozenset(fold(e) for e in w["outlet_names"]),
@@ -142,13 +154,16 @@ def source_words() -> SourceWords:
     )
 
 
-def ends_with(words: list[str], phrases: tuple[tuple[str, ...], ...]) -> bool:
-    return any(len(p) <= len(words) and tuple(words[-len(p) :]) == p for p in phrases)
+def ends_with(words: list[str], phrases: Phrases) -> bool:
+    """Whether the folded ``words`` end with one of ``phrases``."""
+    n = len(words)
+    return any(size <= n and tuple(words[n - size :]) in phrases.items for size in phrases.lengths)
 
 
-def contains(words: list[str], phrases: tuple[tuple[str, ...], ...]) -> bool:
-    joined = f" {' '.join(words)} "
-    return any(f" {' '.join(p)} " in joined for p in phrases)
+def contains(words: list[str], phrases: Phrases) -> bool:
+    """Whether one of ``phrases`` occurs in the folded ``words``."""
+    n = len(words)
+    return any(tuple(words[i : i + size]) in phrases.items for size in phrases.lengths for i in range(n - size + 1))
 
 
 # -- one sentence -----------------------------------------------------------------------------------
@@ -247,9 +262,9 @@ def _skip_modifiers(toks: list[Token], i: int) -> int:
     mods = source_words().modifiers
     j = i - 1
     while j >= 0:
-        for m in mods:
-            k = j - len(m) + 1
-            if k >= 0 and tuple(t.lower for t in toks[k : j + 1]) == m:
+        for size in mods.lengths:
+            k = j - size + 1
+            if k >= 0 and tuple(t.lower for t in toks[k : j + 1]) in mods.items:
                 j = k - 1
                 break
         else:

@@ -51,6 +51,7 @@ SOURCE_LISTS = (
     "cue_noun_forms",
     "cue_noun_contexts",
     "be_forms",
+    "calendar_words",
 )
 NUMBERS_KEY = "numbers"
 

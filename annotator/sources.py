@@ -99,6 +99,8 @@ __all__ = [
     "attribute",
     "attribute_one",
     "infer_outlet",
+    "portable_key",
+    "scoped_key",
 ]
 
 ANONYMOUS_TYPES = frozenset({ANONYMOUS, COLLECTIVE})
@@ -378,7 +380,7 @@ def _resolve_sources(
                 index.record(src.key, src.type or ANONYMOUS, src.name or src.text, _alias(src))
                 if src.type == PERSON:
                     last_person = src
-                elif src.type == ORGANISATION and not src.key.startswith("org-role:"):
+                elif src.type == ORGANISATION and not src.key.startswith("org-role@"):
                     last_org = src
                     named_orgs.append(src.key)
             attributions.append(Attribution(ra.cue, src))
@@ -425,18 +427,30 @@ def _resolve(
             return replace(base, type=PERSON, key=last_person.key, name=last_person.name, resolved_from="role")
         words = rs.core.split()
         type_ = ANONYMOUS if ends_with(words, source_words().anonymous_nouns) else PERSON
-        return replace(base, type=type_, key=f"{type_}:{aid}:{rs.core}", name=_display(rs.text))
+        kind = ANONYMOUS if type_ == ANONYMOUS else "person-role"
+        return replace(base, type=type_, key=scoped_key(kind, aid, rs.core), name=_display(rs.text))
     if rs.kind == ORG_ROLE:
         # "the board" -> the Mid Wyre Health Board quoted earlier; other roles stay the article's own
         for key in reversed(named_orgs):
             if rs.core in key.split(":", 1)[1].split():
                 return replace(base, type=ORGANISATION, key=key, name=index.names.get(key), resolved_from="role")
-        return replace(base, type=ORGANISATION, key=f"org-role:{aid}:{rs.core}", name=_display(rs.text))
+        return replace(base, type=ORGANISATION, key=scoped_key("org-role", aid, rs.core), name=_display(rs.text))
     if rs.kind == ORGANISATION and rs.definite and not any(c.isupper() for c in rs.text[1:]):
-        return replace(base, type=ORGANISATION, key=f"org-role:{aid}:{rs.core}", name=_display(rs.text))
+        return replace(base, type=ORGANISATION, key=scoped_key("org-role", aid, rs.core), name=_display(rs.text))
     if rs.kind == ORGANISATION:
         return replace(base, type=ORGANISATION, key=f"org:{rs.core}", name=_display(rs.text))
-    return replace(base, type=rs.kind, key=f"{rs.kind}:{aid}:{rs.core}", name=_display(rs.text))
+    return replace(base, type=rs.kind, key=scoped_key(rs.kind, aid, rs.core), name=_display(rs.text))
+
+
+def scoped_key(kind: str, article_id: str, core: str) -> str:
+    """The key of a source that only means something inside one article: ``"anonymous@<article>:officials"``."""
+    return f"{kind}@{article_id}:{core}"
+
+
+def portable_key(key: str, article_id: str) -> str:
+    """``key`` without its article scope, to compare sources across articles: two articles' "the company said"
+    are the same kind of attribution even though they are not known to be the same source."""
+    return key.replace(f"@{article_id}:", ":", 1)
 
 
 def _alias(src: Source) -> str | None:

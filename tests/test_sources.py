@@ -198,7 +198,7 @@ def test_denial_contests_the_previous_claim() -> None:
         ],
     )
     (dispute,) = sentences[1].disputes
-    assert dispute.disputer is not None and dispute.disputer.startswith("org-role:")
+    assert dispute.disputer == "org-role@a:company"
     assert dispute.targets == (sentences[0].primary.key,)
     assert sentences[0].primary.type == ANONYMOUS
 
