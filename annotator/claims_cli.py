@@ -7,8 +7,8 @@ from typing import Any
 
 import click
 
+from annotator.articles import Corpus, corpus_of
 from annotator.cli import CONTEXT, columns_from, finish, input_options, reading
-from annotator.corpus import Corpus, corpus_of
 from annotator.output import write_rows
 
 

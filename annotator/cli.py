@@ -15,7 +15,7 @@ from annotator import __version__
 from annotator.errors import AnnotatorError, InputError
 from annotator.ingest import Columns, ReadReport, expand_inputs, read_articles
 
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+CONTEXT: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 @click.group(context_settings=CONTEXT)
@@ -185,8 +185,14 @@ def split_cmd(
     finish(report, f"{n} sentence{'s' if n != 1 else ''} written{where}")
 
 
-# -- commands defined in their own modules (imported last: they use the shared options above) ------------------
+# -- commands defined in their own modules (one line each, to keep merges easy) -----------------------------------
 
-from annotator import claims_cli  # noqa: E402
+from annotator.cli_model import evaluate_cmd, prelabel_cmd, train_cmd  # noqa: E402  (they use the options above)
+
+cli.add_command(train_cmd)
+cli.add_command(evaluate_cmd)
+cli.add_command(prelabel_cmd)
+
+from annotator import claims_cli  # noqa: E402  (drift, ledger, report)
 
 cli.add_command(claims_cli.drift_cmd)

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from annotator.lexicon import lexicon
+from annotator.lexicon import lexicon, source_lexicon
 from annotator.names import Mention, Span, Token, fold, inside, mentions, quote_spans, tokens
 
 PERSON = "person"
@@ -44,7 +44,7 @@ ORG_ROLE = "org_role"
 NAME = "name"
 
 _BOUNDARY_PUNCT = frozenset(',;:()[]—–-“”‘’"«»')
-_PREPOSED = frozenset({"according to"})
+_PREPOSED = "according to"
 _PASSIVE_HINT = re.compile(r"\b(?:be|been|not provided|without|lack|little|no evidence)\b|^(?:unverified|false)")
 _MAX_SUBJECT = 9
 
@@ -126,7 +126,7 @@ class SourceWords:
 
 @cache
 def source_words() -> SourceWords:
-    w = lexicon().words
+    w = source_lexicon().words
 
     def phrases(name: str) -> Phrases:
         items = frozenset(tuple(fold(e).split()) for e in w[name])
@@ -211,8 +211,10 @@ def analyse_sentence(text: str) -> RawSentence:
         if cue.kind == DISPUTE and before in by_end:
             # "Fact-checkers found no evidence": the reporting verb's source disputes
             ra = RawAttribution(cue, by_end[before].source, False, a)
-        elif folded in _PREPOSED:
-            ra = RawAttribution(cue, _after(text, toks, b + 1, ments, apposition=True), passive, a)
+        elif folded.startswith(_PREPOSED):
+            # "according to X"; "according to figures in its annual report" (a longer lexicon phrase)
+            start = a + 2 if folded != _PREPOSED else b + 1
+            ra = RawAttribution(cue, _after(text, toks, start, ments, apposition=True), passive, a)
         elif cue.text.lower().startswith("in a"):
             ra = RawAttribution(cue, None, passive, a)
         elif a > 0 and toks[a - 1].lower in source_words().be_forms and cue.kind == REPORTING:

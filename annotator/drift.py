@@ -42,7 +42,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
-from annotator.corpus import Corpus
+from annotator.articles import Corpus
 from annotator.names import fold
 from annotator.neardup import Pairs, similar_pairs, vectorise
 from annotator.quantities import align, quantities

@@ -16,7 +16,22 @@ from annotator.errors import SchemaError
 from annotator.resources import schema_path
 
 LEXICON_NAME = "lexicon.json"
-LISTS = ("reporting_verbs", "hedges", "dispute_cues", "anonymous_sources", "titles")
+LISTS = (
+    "reporting_verbs",
+    "hedges",
+    "dispute_cues",
+    "anonymous_sources",
+    "titles",
+    "institutions",
+    "anonymous_heads",
+    "pronouns",
+    "negations",
+    "verification_words",
+    "skip_words",
+    "determiners",
+    "name_connectors",
+    "listener_verbs",
+)
 
 
 @dataclass(frozen=True)
@@ -52,6 +67,7 @@ SOURCE_LISTS = (
     "cue_noun_contexts",
     "be_forms",
     "calendar_words",
+    "title_abbreviations",
 )
 NUMBERS_KEY = "numbers"
 
@@ -81,14 +97,26 @@ def _compile(entries: tuple[str, ...]) -> re.Pattern[str]:
 
 @cache
 def lexicon() -> Lexicon:
-    """The shipped lexicon (read once per process)."""
+    """The shipped lexicon's guideline lists (:data:`LISTS`), read once per process."""
+    return _load(LISTS)
+
+
+@cache
+def source_lexicon() -> Lexicon:
+    """The lists of the source finder and claim drift (:data:`SOURCE_LISTS`), read once per process. Kept apart
+    from :func:`lexicon`: a fitted model keeps a copy of :func:`lexicon`'s lists, so these can grow without
+    changing the shipped model."""
+    return _load(SOURCE_LISTS)
+
+
+def _load(names: tuple[str, ...]) -> Lexicon:
     path = schema_path(LEXICON_NAME)
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise SchemaError(f"{path}: cannot read ({exc})") from exc
     words: dict[str, tuple[str, ...]] = {}
-    for name in LISTS + SOURCE_LISTS:
+    for name in names:
         entries = raw.get(name)
         if not isinstance(entries, list) or not all(isinstance(e, str) and e for e in entries):
             raise SchemaError(f"{path}: {name!r} must be a list of non-empty strings")

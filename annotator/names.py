@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from annotator.lexicon import lexicon
+from annotator.lexicon import lexicon, source_lexicon
 
 Span = tuple[int, int]
 
@@ -126,13 +126,14 @@ def inside(spans: list[Span], start: int, end: int) -> bool:
 @cache
 def _titles() -> tuple[tuple[str, ...], ...]:
     """Title phrases as word tuples, longest first."""
-    words = {tuple(fold(t).split()) for t in lexicon().words["titles"]}
+    titles = (*lexicon().words["titles"], *source_lexicon().words["title_abbreviations"])
+    words = {tuple(fold(t).split()) for t in titles}
     return tuple(sorted(words, key=len, reverse=True))
 
 
 @cache
 def _stopwords() -> frozenset[str]:
-    return frozenset(lexicon().words["name_stopwords"])
+    return frozenset(source_lexicon().words["name_stopwords"])
 
 
 def title_length(words: list[str]) -> int:

@@ -3,7 +3,7 @@
 Vectors
     scikit-learn's :class:`~sklearn.feature_extraction.text.TfidfVectorizer` over the *claim words* of a sentence:
     stemmed unigrams and bigrams left after removing stop words, numbers and number words, dates, and every lexicon
-    phrase that re-reporting changes (reporting verbs, hedges, dispute cues, anonymous sources, titles). Rows are
+    phrase that re-reporting changes (reporting verbs, hedges, dispute cues, anonymous nouns, titles). Rows are
     L2-normalised, so a dot product is a cosine similarity. Sentences with fewer than three claim words never match.
 
 Candidate search: prefix filtering (Bayardo, Ma and Srikant, "Scaling up all pairs similarity search", WWW 2007)
@@ -37,11 +37,11 @@ from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.neighbors import NearestNeighbors
 
-from annotator.lexicon import lexicon, numbers
+from annotator.lexicon import lexicon, numbers, source_lexicon
 from annotator.quantities import stem
 
 MIN_WORDS = 3
-_REMOVED_LISTS = ("reporting_verbs", "hedges", "dispute_cues", "anonymous_sources", "titles")
+_REMOVED_LISTS = ("reporting_verbs", "hedges", "dispute_cues", "anonymous_nouns", "titles", "title_abbreviations")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _BLOCK = 4096
 _EPS = 1e-6
@@ -68,7 +68,7 @@ class Pairs:
 @cache
 def _dropped_words() -> frozenset[str]:
     n = numbers()
-    words = set(ENGLISH_STOP_WORDS) | set(lexicon().words["calendar_words"])
+    words = set(ENGLISH_STOP_WORDS) | set(source_lexicon().words["calendar_words"])
     for phrase in [*n.units, *n.scales, *n.vague, *n.approximate, *n.at_least, *n.at_most]:
         words.update(phrase.split())
     return frozenset(words)
@@ -77,7 +77,7 @@ def _dropped_words() -> frozenset[str]:
 @cache
 def _removed() -> re.Pattern[str]:
     """One alternation of every phrase in the lexicon lists that re-reporting changes, longest first."""
-    words = lexicon().words
+    words = {**lexicon().words, **source_lexicon().words}
     entries = sorted({e for name in _REMOVED_LISTS for e in words[name]}, key=len, reverse=True)
     body = "|".join(re.escape(e).replace(r"\ ", r"\s+") for e in entries)
     return re.compile(rf"(?<![\w-])(?:{body})(?![\w-])", re.IGNORECASE)

@@ -16,7 +16,7 @@ from functools import cache
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from annotator.lexicon import lexicon, numbers
+from annotator.lexicon import numbers, source_lexicon
 from annotator.names import Span
 
 EXACT = "exact"
@@ -83,7 +83,7 @@ def _grammar() -> _Grammar:
         rf"(?![\w-])",
         re.IGNORECASE,
     )
-    months = frozenset(lexicon().words["calendar_words"])
+    months = frozenset(source_lexicon().words["calendar_words"])
     return _Grammar(pattern, n.units, n.scales, n.vague, modifiers, months)
 
 

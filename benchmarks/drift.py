@@ -33,7 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from annotator.corpus import Corpus, corpus_of
+from annotator.articles import Corpus, corpus_of
 from annotator.drift import DriftOptions, drift_rows, find_pairs, summary
 from annotator.ingest import Article, read_articles
 from annotator.lexicon import lexicon

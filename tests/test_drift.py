@@ -17,7 +17,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 import annotator.cli  # noqa: F401  (registers the commands before claims_cli is imported anywhere)
-from annotator.corpus import read_corpus
+from annotator.articles import read_corpus
 from annotator.drift import CHANGE_TYPES, DriftOptions, drift_rows, find_pairs
 from annotator.neardup import all_pairs, claim_words, similar_pairs, vectorise
 from annotator.quantities import AT_LEAST, VAGUE, align, quantities
