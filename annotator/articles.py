@@ -1,5 +1,5 @@
-"""Articles -> the sentence table and the per-article inputs of the source finder: the I/O edge shared by
-``annotator drift``, ``annotator ledger`` and ``annotator report``."""
+"""Articles -> the sentence table and the per-article inputs of the source finder, and pulled labels -> one label
+per sentence: the I/O edge shared by ``annotator drift``, ``annotator ledger`` and ``annotator report``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from annotator.boilerplate import BoilerplateRules, load_rules
+from annotator.corpus import CorpusReport, read_labelled
+from annotator.errors import InputError
 from annotator.ingest import DEFAULT_COLUMNS, Article, Columns, ErrorHandler, ReadReport, read_articles
 from annotator.sources import ArticleInput, infer_outlet
 from annotator.split import article_rows
@@ -62,3 +64,22 @@ def corpus_of(articles: Iterable[Article], *, rules: BoilerplateRules | None = N
     for article in articles:  # ids are unique: read_articles reports a repeated id as an error
         corpus.add(article, rules=rules)
     return corpus
+
+
+def read_pulled_labels(
+    paths: Iterable[str | Path],
+    *,
+    report: CorpusReport | None = None,
+    on_error: ErrorHandler | None = None,
+) -> dict[str, str]:
+    """``{sentence_id: label}`` from ``annotator pull`` output (JSONL, CSV or Parquet; one row per annotation or
+    ``--resolved``), read with :func:`annotator.corpus.read_labelled`: several annotations of a sentence resolve to
+    their majority label, a tie is left out (and counted in ``report``), a bad line is reported and skipped."""
+    paths = list(paths)
+    frame = read_labelled(paths, report=report, on_error=on_error)
+    frame = frame[frame["sentence_id"].notna()]
+    if frame.empty:
+        raise InputError(
+            ", ".join(str(p) for p in paths), "no rows with a sentence_id and a label; pass `annotator pull` output"
+        )
+    return dict(zip(frame["sentence_id"].astype(str), frame["label"].astype(str), strict=True))

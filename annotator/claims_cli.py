@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
@@ -74,5 +75,86 @@ def drift(
     finish(report, f"{_plural(n, 'sentence pair')} from {_plural(pairs, 're-report pair')} written{_where(output)}")
 
 
+def _profile_path(output: str | None, profile: str | None) -> str | None:
+    if profile:
+        return profile
+    if output and output != "-":
+        path = Path(output)
+        return str(path.with_name(f"{path.stem}.profile{path.suffix or '.jsonl'}"))
+    return None
+
+
+def _labels(corpus: Corpus, labels_paths: tuple[str, ...], model_dir: str | None) -> tuple[dict[str, str], str]:
+    """The labels and where they came from (for the summary line)."""
+    from annotator.articles import read_pulled_labels
+    from annotator.corpus import CorpusReport
+
+    if labels_paths:
+        report = CorpusReport()
+        found = read_pulled_labels(labels_paths, report=report, on_error=_echo_error)
+        known = {r["sentence_id"] for r in corpus.rows}
+        matched = {sid: label for sid, label in found.items() if sid in known}
+        ties = f", {_plural(report.ties, 'tied sentence')} left out" if report.ties else ""
+        return (
+            matched,
+            f"labels from {', '.join(labels_paths)}: {len(matched)} of {len(found)} match these articles{ties}",
+        )
+    from annotator.artefacts import load_model
+    from annotator.ledger import labels_from_model
+
+    model = load_model(model_dir)
+    return labels_from_model(corpus, model), f"labels from model {model.model_version}"
+
+
+def _echo_error(err: Exception) -> None:
+    click.echo(f"error: {err}", err=True)
+
+
+@click.command("ledger", context_settings=CONTEXT)
+@input_options
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), help="Ledger JSONL (default: stdout)."
+)
+@click.option("--profile", "profile", type=click.Path(dir_okay=False),
+              help="Per-article profile JSONL (default: next to -o, as NAME.profile.jsonl).")  # fmt: skip
+@click.option("--labels", "labels_paths", multiple=True, type=click.Path(exists=True),
+              help="`annotator pull` output (repeatable); default: labels from the model.")  # fmt: skip
+@click.option("--model", "model_dir", type=click.Path(file_okay=False),
+              help="Model directory (default: the shipped models/default).")  # fmt: skip
+def ledger(
+    paths: tuple[str, ...],
+    output: str | None,
+    profile: str | None,
+    labels_paths: tuple[str, ...],
+    model_dir: str | None,
+    stdin_format: str | None,
+    **kwargs: Any,
+) -> None:
+    """Build the source-credibility ledger: claims per quoted source, across outlets.
+
+    One JSONL row per canonical source (schemas/ledger.schema.json): source, type, aliases, n_attributed,
+    n_unverified, n_contested of the claims credited to it, the outlets and articles that quote it,
+    contested_by and contests. The per-article profile (share of each label, share of claims resting on
+    anonymous sources; schemas/profile.schema.json) is written next to -o as NAME.profile.jsonl, or to
+    --profile. Labels come from --labels (annotator pull output) when given, else from the model.
+
+    Example: annotator ledger data/articles ../shared/seeds -o ledger.jsonl
+    """
+    from annotator.ledger import build
+
+    corpus, report = _read(paths, stdin_format, kwargs)
+    sentence_labels, origin = _labels(corpus, labels_paths, model_dir)
+    result = build(corpus, sentence_labels)
+    keep = lambda _n: report.articles > 0 or not report.failed  # noqa: E731
+    n = write_rows([result.ledger], output, fmt="jsonl", columns=[], commit_if=keep)
+    profile_path = _profile_path(output, profile)
+    what = f"{_plural(n, 'source')} written{_where(output)}"
+    if profile_path:
+        m = write_rows([result.profiles], profile_path, fmt="jsonl", columns=[], commit_if=keep)
+        what += f", {_plural(m, 'article profile')} to {profile_path}"
+    finish(report, f"{what} ({origin})")
+
+
 # declared types: annotator.cli imports this module while it is itself being imported
 drift_cmd: click.Command = drift
+ledger_cmd: click.Command = ledger

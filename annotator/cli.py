@@ -196,3 +196,4 @@ cli.add_command(prelabel_cmd)
 from annotator import claims_cli  # noqa: E402  (drift, ledger, report)
 
 cli.add_command(claims_cli.drift_cmd)
+cli.add_command(claims_cli.ledger_cmd)

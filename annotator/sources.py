@@ -410,6 +410,9 @@ def _resolve(
     base = Source(rs.span, rs.text, None)
     if rs.kind == NAME and rs.mention is not None:
         type_, key, display = _type_mention(rs.mention, facts, index)
+        if type_ == ORGANISATION and (rs.mention.key,) in source_words().organisation_words:
+            # one capitalised common noun ("Council said", "Company disputes"): this article's council
+            key = scoped_key("org-role", aid, rs.mention.key)
         return replace(base, type=type_, key=key, name=display)
     if rs.kind == PRONOUN:
         if rs.core in ("he", "she"):
