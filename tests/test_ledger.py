@@ -15,8 +15,8 @@ from jsonschema import Draft202012Validator
 import annotator.cli  # noqa: F401  (registers the commands)
 from annotator.articles import read_corpus, read_pulled_labels
 from annotator.errors import SchemaError
-from annotator.ledger import build, label_names, labels_from_model
 from annotator.labels import labels
+from annotator.ledger import build, label_names, labels_from_model
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO.parent / "shared" / "seeds"
