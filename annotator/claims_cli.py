@@ -155,6 +155,49 @@ def ledger(
     finish(report, f"{what} ({origin})")
 
 
+@click.command("report", context_settings=CONTEXT)
+@input_options
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The HTML file to write.")
+@click.option("--labels", "labels_paths", multiple=True, type=click.Path(exists=True),
+              help="`annotator pull` output (repeatable); default: labels from the model.")  # fmt: skip
+@click.option("--model", "model_dir", type=click.Path(file_okay=False),
+              help="Model directory (default: the shipped models/default).")  # fmt: skip
+@click.option("--title", default="Sources and claim drift", show_default=True, help="Title of the page.")
+def report(
+    paths: tuple[str, ...],
+    output: str,
+    labels_paths: tuple[str, ...],
+    model_dir: str | None,
+    title: str,
+    stdin_format: str | None,
+    **kwargs: Any,
+) -> None:
+    """Write a self-contained HTML report: label mix, source ledger, claim drift, contested claims.
+
+    One static page (inline CSS, JS and SVG: nothing is fetched when it is opened): the label mix per
+    article as a chart, the ledger as a sortable table, drift pairs side by side with the changes
+    highlighted, and the contested claims with who contests them. Every table is also written as CSV next
+    to it (NAME.label_mix.csv, NAME.ledger.csv, NAME.drift.csv, NAME.contested.csv), with a ClaimReview-style
+    JSON export of the contested claims (NAME.claimreview.json, schemas/claimreview.schema.json).
+
+    Example: annotator report data/articles ../shared/seeds -o out/report.html
+    """
+    from annotator.drift import drift_rows
+    from annotator.ledger import build
+    from annotator.report import build_report, write_report
+
+    corpus, read_report = _read(paths, stdin_format, kwargs)
+    if read_report.articles == 0:
+        finish(read_report, "no report written")
+        return
+    sentence_labels, origin = _labels(corpus, labels_paths, model_dir)
+    page = build_report(corpus, build(corpus, sentence_labels), drift_rows(corpus), origin=origin, title=title)
+    written = write_report(page, output)
+    csvs = sum(1 for p in written if p.suffix == ".csv")
+    finish(read_report, f"{output} written, with {csvs} CSV tables and a ClaimReview export next to it ({origin})")
+
+
 # declared types: annotator.cli imports this module while it is itself being imported
 drift_cmd: click.Command = drift
 ledger_cmd: click.Command = ledger
+report_cmd: click.Command = report

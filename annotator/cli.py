@@ -197,3 +197,4 @@ from annotator import claims_cli  # noqa: E402  (drift, ledger, report)
 
 cli.add_command(claims_cli.drift_cmd)
 cli.add_command(claims_cli.ledger_cmd)
+cli.add_command(claims_cli.report_cmd)

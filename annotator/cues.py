@@ -198,6 +198,17 @@ def analyse_sentence(text: str) -> RawSentence:
         and not any(i in dispute_tokens or i in hedged for i in range(a, b + 1))
     ]
     disputes = [(c, a, b) for c, a, b in disputes if not _noun_or_name(toks, a, b, c.text)]
+    # a dispute word that is the subject of a reporting verb ("Fact-checkers found ...") is its source, not a cue
+    reporting_starts = {a for _, a, _ in reporting}
+    single_modifiers = {m[0] for m in source_words().modifiers.items if len(m) == 1}
+    subjects = set()
+    for _c, a, b in disputes:
+        j = b + 1
+        while j < len(toks) and toks[j].lower in single_modifiers:
+            j += 1
+        if j in reporting_starts:
+            subjects.add(a)
+    disputes = [(c, a, b) for c, a, b in disputes if a not in subjects]
     cues = sorted(reporting + disputes, key=lambda x: x[1])
     cue_tokens = frozenset(i for _, a, b in cues for i in range(a, b + 1))
     hedge_tokens = frozenset(hedged)

@@ -179,7 +179,7 @@ class AliasIndex:
 
     outlets: dict[str, str] = field(default_factory=dict)  # folded name -> display name
     surnames: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    person_names: dict[str, str] = field(default_factory=dict)  # key -> longest display name
+    person_names: dict[str, str] = field(default_factory=dict)  # person key -> longest title-stripped mention
     aliases: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     types: dict[str, str] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
@@ -211,6 +211,7 @@ class AliasIndex:
 
     def record(self, key: str, type_: str, display: str, alias: str | None) -> None:
         self.types.setdefault(key, type_)
+        display = display[:1].upper() + display[1:]
         if key not in self.names or (type_ == PERSON and len(display) > len(self.names[key])):
             self.names[key] = display
         if alias:
@@ -270,6 +271,9 @@ def attribute(articles: Iterable[ArticleInput]) -> tuple[dict[str, list[Sentence
         for key, words in facts.full_names.items():
             index.surnames[words[-1]].add(key)
     resolved = [(art, sents, facts, _resolve_sources(art, sents, facts, index)) for art, sents, facts in raw]
+    for key, name in index.person_names.items():
+        if key in index.names and len(name) > len(index.names[key]):
+            index.names[key] = name  # "Mrs. Lyall" is quoted, "Rebecca Lyall" was named
     result: dict[str, list[SentenceSources]] = {}
     for art, sentences, facts, attributions in resolved:
         result[art.article_id] = _targets(art, sentences, facts, index, attributions)
@@ -389,6 +393,8 @@ def _resolve_sources(
                 person = _person_key(m, facts, index)
                 if person is not None:
                     index.aliases[person].add(m.text)
+                    if len(m.name) > len(index.person_names.get(person, "")):
+                        index.person_names[person] = m.name
         # the subject of this sentence, for a pronoun that opens the next one: its first person mention, if it
         # comes within the first few words ("Budanov argued that...", "Earlier this month, ..., Alexei Zhuravlev")
         previous_subject = _subject_person(raw, facts, index, len(raw.text), reach=_SUBJECT_REACH)
@@ -480,7 +486,7 @@ def _targets(
     known = {a.source.key for atts in attributions for a in atts if a.source is not None and a.source.key}
     for n, ((sid, text), raw, atts) in enumerate(zip(art.sentences, sentences, attributions, strict=True)):
         final: list[Attribution] = []
-        reporting = next((a.source for a in atts if a.cue.kind == REPORTING and _is_source(a.source)), None)
+        reporting = next((a.source for a in atts if a.cue.kind == REPORTING and a.source and a.source.key), None)
         for ra, a in zip(raw.attributions, atts, strict=True):
             if a.cue.kind != DISPUTE:
                 final.append(a)
