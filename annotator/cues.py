@@ -107,6 +107,7 @@ class SourceWords:
     outlet_names: frozenset[str]
     outlet_words: frozenset[str]
     organisation_words: Phrases
+    place_words: Phrases
     document_words: Phrases
     anonymous_nouns: Phrases
     collective: Phrases
@@ -136,6 +137,7 @@ def source_words() -> SourceWords:
         outlet_names=frozenset(fold(e) for e in w["outlet_names"]),
         outlet_words=frozenset(w["outlet_words"]),
         organisation_words=phrases("organisation_words"),
+        place_words=phrases("place_words"),
         document_words=phrases("document_words"),
         anonymous_nouns=phrases("anonymous_nouns"),
         collective=phrases("collective_sources"),
@@ -306,11 +308,20 @@ def _subject(
     return _left_phrase(text, toks, j, ments, stops)
 
 
+def _plural_possessive(toks: list[Token], i: int) -> bool:
+    """``toks[i]`` is the apostrophe of a plural possessive ("Landlords' Association")."""
+    t = toks[i]
+    return t.text in "'’" and i > 0 and toks[i - 1].end == t.start and toks[i - 1].text.endswith("s")
+
+
 def _left_phrase(text: str, toks: list[Token], j: int, ments: list[Mention], stops: frozenset[int]) -> RawSource | None:
     """The phrase ending at ``toks[j]``, back to the nearest clause boundary."""
     i = j
     while i >= 0 and j - i < _MAX_SUBJECT:
         t = toks[i]
+        if _plural_possessive(toks, i):
+            i -= 1  # "Landlords' Association"
+            continue
         if (
             t.text in _BOUNDARY_PUNCT
             or t.lower in source_words().clause_words

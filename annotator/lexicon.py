@@ -68,6 +68,7 @@ SOURCE_LISTS = (
     "be_forms",
     "calendar_words",
     "title_abbreviations",
+    "place_words",
 )
 NUMBERS_KEY = "numbers"
 

@@ -167,8 +167,12 @@ def mentions(text: str, toks: list[Token] | None = None) -> list[Mention]:
         possessive = False
         while True:
             if _POSSESSIVE.search(toks[j].text) and len(toks[j].text) > 2:
-                possessive = True
-                break
+                nxt = toks[j + 1] if j + 1 < n else None
+                plural = toks[j].text[-1] in "'’"
+                if not (plural and nxt is not None and _is_name_word(nxt) and nxt.start - toks[j].end <= 1):
+                    possessive = True
+                    break
+                # "the Brackenford Landlords' Association": a plural possessive inside a name
             k = j + 1
             # "Gen." / "R." inside a run
             if k < n and toks[k].text == "." and toks[k].start == toks[j].end and k + 1 < n:
@@ -177,6 +181,14 @@ def mentions(text: str, toks: list[Token] | None = None) -> list[Mention]:
                     k += 1
             if k < n and toks[k].lower in _CONNECTORS and k + 1 < n and _is_name_word(toks[k + 1]):
                 k += 1
+            elif (
+                k + 1 < n
+                and toks[k].text in "'’"
+                and toks[k].start == toks[j].end
+                and toks[j].text.endswith("s")
+                and _is_name_word(toks[k + 1])
+            ):
+                k += 1  # "the Brackenford Landlords' Association": a plural possessive inside a name
             if k < n and _is_name_word(toks[k]) and toks[k].start - toks[k - 1].end <= 1:
                 j = k
                 continue

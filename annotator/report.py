@@ -281,7 +281,7 @@ def _chart(profiles: list[Row], names: Sequence[str]) -> str:
     rows = [p for p in profiles if p["n_sentences"]]
     if not rows:
         return '<p class="empty">No labelled sentences.</p>'
-    label_w, bar_w, row_h, top = 340, 640, 42, 6
+    label_w, bar_w, row_h, top = 360, 760, 42, 6
     width, height = label_w + bar_w + 70, top + row_h * len(rows) + 8
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
@@ -340,11 +340,11 @@ def _ledger_table(rows: list[Row], names: Sequence[str]) -> str:
         ]
         cells += [f'<td class="num">{r[f"n_{n}"]}</td>' for n in names]
         cells += [
-            f"<td>{_e(', '.join(r['outlets']) or '—')}</td>",
+            f'<td class="list">{_e(", ".join(r["outlets"]) or "—")}</td>',
             f'<td class="num" data-value="{len(r["articles"])}" title="{_e(", ".join(r["articles"]))}">'
             f"{len(r['articles'])}</td>",
-            f"<td>{_e(_names(r['contested_by']) or '—')}</td>",
-            f"<td>{_e(_names(r['contests']) or '—')}</td>",
+            f'<td class="list">{_e(_names(r["contested_by"]) or "—")}</td>',
+            f'<td class="list">{_e(_names(r["contests"]) or "—")}</td>',
         ]
         body.append(f"<tr>{''.join(cells)}</tr>")
     return (

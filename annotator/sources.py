@@ -104,6 +104,7 @@ __all__ = [
 ]
 
 ANONYMOUS_TYPES = frozenset({ANONYMOUS, COLLECTIVE})
+_LOWER_AFTER_HYPHEN = re.compile(r"-[a-z]")
 _PREVIOUS_WINDOW = 2
 _TARGET_REACH = 4  # a contested party named this many tokens after the cue ("could not confirm Zhuravlev's")
 _SUBJECT_REACH = 6  # a person mention within this many tokens of a sentence's start is taken as its subject
@@ -314,8 +315,11 @@ class _ArticleFacts:
 
     def looks_like_person(self, m: Mention) -> bool:
         words = m.key.split()
-        if not words or contains(words, source_words().organisation_words) or words[-1] in source_words().outlet_words:
+        w = source_words()
+        if not words or contains(words, w.organisation_words) or contains(words, w.place_words):
             return False
+        if words[-1] in w.outlet_words or _LOWER_AFTER_HYPHEN.search(m.name):
+            return False  # "Harbour Gazette", "A-level", "Gulf-based"
         if m.key in self.titled:
             return True
         return 2 <= len(words) <= 4 and m.key not in self.after_the and all(c.isalpha() or c == " " for c in m.key)
@@ -444,7 +448,8 @@ def _resolve(
             if rs.core in key.split(":", 1)[1].split():
                 return replace(base, type=ORGANISATION, key=key, name=index.names.get(key), resolved_from="role")
         return replace(base, type=ORGANISATION, key=scoped_key("org-role", aid, rs.core), name=_display(rs.text))
-    if rs.kind == ORGANISATION and rs.definite and not any(c.isupper() for c in rs.text[1:]):
+    if rs.kind == ORGANISATION and not any(c.isupper() for c in rs.text[1:]):
+        # no proper name in it ("the regional environment agency", "Police say"): this article's own
         return replace(base, type=ORGANISATION, key=scoped_key("org-role", aid, rs.core), name=_display(rs.text))
     if rs.kind == ORGANISATION:
         return replace(base, type=ORGANISATION, key=f"org:{rs.core}", name=_display(rs.text))
