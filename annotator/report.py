@@ -284,7 +284,7 @@ def _chart(profiles: list[Row], names: Sequence[str]) -> str:
     label_w, bar_w, row_h, top = 360, 760, 42, 6
     width, height = label_w + bar_w + 70, top + row_h * len(rows) + 8
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" style="width:100%;min-width:640px" '
         f'role="img" aria-label="Label mix per article">'
     ]
     for i, p in enumerate(rows):
