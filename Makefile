@@ -30,6 +30,7 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/segment.py
+	$(BIN)/python benchmarks/drift.py
 	$(BIN)/python benchmarks/train.py
 
 # The shipped model: trained on data/train minus the held-out topics (annotator.corpus.HELD_OUT_TOPICS), whose

@@ -192,3 +192,9 @@ from annotator.cli_model import evaluate_cmd, prelabel_cmd, train_cmd  # noqa: E
 cli.add_command(train_cmd)
 cli.add_command(evaluate_cmd)
 cli.add_command(prelabel_cmd)
+
+from annotator import claims_cli  # noqa: E402  (drift, ledger, report)
+
+cli.add_command(claims_cli.drift_cmd)
+cli.add_command(claims_cli.ledger_cmd)
+cli.add_command(claims_cli.report_cmd)

@@ -60,8 +60,9 @@ _CUE_FEATURE = {
 }
 
 
-def build_pipeline(*, c: float = C, seed: int = SEED, chars: bool = True) -> Pipeline:
-    """The untrained pipeline: features, then a temperature-calibrated logistic regression."""
+def build_pipeline(*, c: float = C, seed: int = SEED, chars: bool = False) -> Pipeline:
+    """The untrained pipeline: features (:func:`annotator.features.make_features`), then a temperature-calibrated
+    logistic regression."""
     classifier = CalibratedClassifierCV(
         LogisticRegression(C=c, solver="newton-cg", max_iter=1000),
         method="temperature",
@@ -363,6 +364,7 @@ def train_corpus(
     *,
     held_out_topics: Sequence[str] | None = HELD_OUT_TOPICS,
     c: float = C,
+    chars: bool = False,
     sources: Sequence[str] = (),
 ) -> TrainResult:
     """Train on labelled rows (:func:`annotator.corpus.read_labelled`), holding out ``held_out_topics``.
@@ -375,7 +377,7 @@ def train_corpus(
     training, held_out = split_held_out(frame, topics) if topics else (frame.reset_index(drop=True), frame.iloc[:0])
     if training.empty:
         raise ModelError("no training rows left after holding out topics " + ", ".join(topics))
-    pipeline = train(training["text"].tolist(), training["label"].tolist(), pipeline=build_pipeline(c=c))
+    pipeline = train(training["text"].tolist(), training["label"].tolist(), pipeline=build_pipeline(c=c, chars=chars))
     held = evaluate(pipeline, held_out["text"].tolist(), held_out["label"].tolist()) if len(held_out) else None
     card = {
         "training_data": {
@@ -393,6 +395,11 @@ def train_corpus(
             "rows": len(held_out),
             "metrics": held,
         },
-        "params": {"C": c, "seed": SEED, "calibration": "temperature", "features": "guideline + word 1-2 + char 3-5"},
+        "params": {
+            "C": c,
+            "seed": SEED,
+            "calibration": "temperature, 5-fold",
+            "features": [name for name, _ in pipeline.named_steps["features"].transformer_list],
+        },
     }
     return TrainResult(pipeline, card)

@@ -41,7 +41,9 @@ def small(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def trained(small, tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess[str]]:
     where = tmp_path_factory.mktemp("train")
-    proc = run("train", str(small), "--out", str(where / "models" / "small"), "--hold-out", "sport", cwd=where)
+    proc = run(
+        "train", str(small), "--out", str(where / "models" / "small"), "--hold-out", "sport", "--char-ngrams", cwd=where
+    )
     return where / "models" / "small", proc
 
 
@@ -52,6 +54,7 @@ def test_train_writes_a_model_and_its_card(trained, small):
     n_sport = sum('"topic": "sport"' in line for line in small.read_text(encoding="utf-8").splitlines())
     assert card["held_out"]["topics"] == ["sport"] and card["held_out"]["rows"] == n_sport
     assert card["training_data"]["topics"] == ["crime", "health"]
+    assert card["params"]["features"] == ["guideline", "words", "chars"]
     f1 = card["held_out"]["metrics"]["macro_f1"]
     assert f"macro-F1 {f1:.3f}" in proc.stderr
     assert f"version {card['version']}" in proc.stderr
