@@ -37,7 +37,6 @@ _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*")
 _QUOTED = re.compile(
     r"“[^“”]*(?:”|$)|\"[^\"]*(?:\"|$)|‘(?:[^‘’]|’(?=\w))*(?:’|$)|«[^«»]*(?:»|$)|^[^“”\"]*”",
 )
-_SPAN = re.Match.span
 _CLOSERS = '”"’)] \t\n'
 _QUOTE_MARKS = ("“", '"', "‘", "«", "”")
 _GAP_OK = re.compile(r"\s*")  # nothing but spaces between two words of one phrase
@@ -226,9 +225,16 @@ class _Sentence:
     def locate(self) -> None:
         """Fill in the words' character offsets and capitals (only needed once there is a cue to explain)."""
         if self.n and not self.starts:
-            spans = list(map(_SPAN, _TOKEN.finditer(self.text)))
-            self.starts = [a for a, _ in spans]
-            self.ends = [b for _, b in spans]
+            # every word character belongs to a word, so each word is the first match of itself after the last
+            # one: str.find, three times faster than the regex's match objects
+            starts, ends = self.starts, self.ends
+            find = self.text.find
+            pos = 0
+            for w in self.words:
+                pos = find(w, pos)
+                starts.append(pos)
+                pos += len(w)
+                ends.append(pos)
             self.caps = [w[0].isupper() for w in self.words]
 
     def gap(self, i: int) -> str:
