@@ -123,8 +123,8 @@ class _Lex:
 
         # one index over every list, for a single pass: first word -> [(list name, phrase)], longest first
         self.combined: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
-        for name, index in self.phrases.items():
-            for first, cands in index.items():
+        for name in (*_CUE_LISTS, "negations", "verification_words"):  # the lists matched in a sentence
+            for first, cands in self.phrases[name].items():
                 self.combined.setdefault(first, []).extend((name, c) for c in cands)
         for entries in self.combined.values():
             entries.sort(key=lambda nc: -len(nc[1]))
