@@ -345,10 +345,21 @@ class Model:
                 cues.add(src.cue)
             elif src.cue in cues:
                 sources.add(src.span)
-        return tuple(sorted(sources)), tuple(sorted(cues))
+        return _merged(sources), _merged(cues)
 
 
 _FEATURE_INDEX = {name: i for i, name in enumerate(FEATURES)}
+
+
+def _merged(spans: set[Span]) -> tuple[Span, ...]:
+    """Spans in order, overlapping ones joined ("no evidence" within "no evidence to support")."""
+    out: list[Span] = []
+    for start, end in sorted(spans):
+        if out and start < out[-1][1]:
+            out[-1] = (out[-1][0], max(end, out[-1][1]))
+        else:
+            out.append((start, end))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
