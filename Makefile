@@ -11,8 +11,8 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # The package is installed from a built wheel (not editable), so tests run what ships.
-$(STAMP): $(BIN)/python pyproject.toml $(shell find annotator schemas models -type f -not -name '*.pyc')
-	$(BIN)/python -m pip install --quiet ".[dev,studio]"
+$(STAMP): $(BIN)/python pyproject.toml constraints.txt setup.py $(shell find annotator schemas models -type f -not -name '*.pyc')
+	$(BIN)/python -m pip install --quiet -c constraints.txt ".[dev,studio]"
 	touch $(STAMP)
 
 install: $(STAMP)
