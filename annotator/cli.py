@@ -15,7 +15,7 @@ from annotator import __version__
 from annotator.errors import AnnotatorError, InputError
 from annotator.ingest import Columns, ReadReport, expand_inputs, read_articles
 
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+CONTEXT: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 @click.group(context_settings=CONTEXT)
@@ -183,3 +183,12 @@ def split_cmd(
         )
     where = f" to {output}" if output and output != "-" and (report.articles or not report.failed) else ""
     finish(report, f"{n} sentence{'s' if n != 1 else ''} written{where}")
+
+
+# -- commands of other modules (one line each) ---------------------------------------------------
+from annotator.studio_cli import agreement_cmd, pull_cmd, push_cmd, studio_cmd  # noqa: E402
+
+cli.add_command(studio_cmd)
+cli.add_command(push_cmd)
+cli.add_command(pull_cmd)
+cli.add_command(agreement_cmd)

@@ -9,7 +9,7 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -66,11 +66,13 @@ def write_rows(
     fmt: str,
     columns: Sequence[str],
     commit_if: Callable[[int], bool] | None = None,
+    types: Mapping[str, str] | None = None,
 ) -> int:
     """Write chunks of rows (dicts with ``columns`` as keys) and return how many rows were written.
 
     ``path`` None or ``-`` writes to standard output (not for Parquet). A file is replaced only
-    once complete, and only if ``commit_if(rows written)`` is true (default: always)."""
+    once complete, and only if ``commit_if(rows written)`` is true (default: always). ``types`` names the Parquet
+    type of columns that are not strings (``"int64"``, ``"float64"``, ``"bool"``)."""
     if path is None or path == "-":
         if fmt == "parquet":
             raise InputError("--format parquet", "Parquet needs an output file; pass -o FILE")
@@ -79,7 +81,7 @@ def write_rows(
     try:
         with atomic_path(path) as tmp:
             if fmt == "parquet":
-                n = _write_parquet(chunks, tmp, columns=columns)
+                n = _write_parquet(chunks, tmp, columns=columns, types=types)
             else:
                 with tmp.open("w", encoding="utf-8", newline="") as fh:
                     n = _write_stream(chunks, fh, fmt=fmt, columns=columns)
@@ -109,14 +111,16 @@ def _write_stream(chunks: Iterable[Sequence[Row]], fh: IO[str], *, fmt: str, col
     return n
 
 
-def _write_parquet(chunks: Iterable[Sequence[Row]], path: Path, *, columns: Sequence[str]) -> int:
+def _write_parquet(
+    chunks: Iterable[Sequence[Row]], path: Path, *, columns: Sequence[str], types: Mapping[str, str] | None = None
+) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    types = {"index": pa.int64(), "start": pa.int64(), "end": pa.int64()}
-    schema = pa.schema([(c, types.get(c, pa.string())) for c in columns])
+    named = {"index": "int64", "start": "int64", "end": "int64", **(types or {})}
+    schema = pa.schema([(c, pa.type_for_alias(named[c]) if c in named else pa.string()) for c in columns])
     n = 0
-    with pq.ParquetWriter(path, schema) as writer:
+    with pq.ParquetWriter(path, schema) as writer:  # type: ignore[no-untyped-call]
         for chunk in chunks:
             writer.write_table(pa.Table.from_pylist(list(chunk), schema=schema))
             n += len(chunk)
