@@ -140,7 +140,13 @@ def push(
         if predictor is not None:
             for task, pred in zip(batch, predict(predictor, [t["data"]["text"] for t in batch]), strict=True):
                 task["predictions"] = [pred]
-        report.imported += studio.import_tasks(project.id, batch) or len(batch)
+        try:
+            report.imported += studio.import_tasks(project.id, batch) or len(batch)
+        except StudioError as exc:
+            raise StudioError(
+                f"{exc}; {report.imported} tasks were imported before this batch of {len(batch)}, which may or may "
+                "not have been saved: run the same push again to import the rest (sentences already there are skipped)"
+            ) from exc
         report.batches += 1
         if on_batch is not None:
             on_batch(len(batch))

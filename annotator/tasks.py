@@ -2,10 +2,11 @@
 the shipped guideline.
 
 A task is ``{"data": {...}}`` with the fields in :data:`TASK_FIELDS`: the sentence (``text``), the sentences before and
-after it in the same article (``prev``, ``next``; empty at the edges), the article metadata, and the version of the
-guideline it was pushed under. A prediction is Label Studio's JSON: ``{"model_version", "score", "result": [...]}``
-with one ``choices`` region for the label and one ``labels`` region per Source/Cue span (end-exclusive character
-offsets into the sentence text).
+after it in the same article (``prev``, ``next``; empty at the edges), the article metadata (the sentence row's
+``source`` is called ``outlet`` here: Label Studio's editor shows the whole task in place of ``$source``), and the
+version of the guideline it was pushed under. A prediction is Label Studio's JSON:
+``{"model_version", "score", "result": [...]}`` with one ``choices`` region for the label and one ``labels`` region per
+Source/Cue span (end-exclusive character offsets into the sentence text).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ _VERSION = re.compile(r"""data-version\s*=\s*["']([^"']+)["']""")
 Row = dict[str, Any]
 Task = dict[str, Any]
 
-#: the fields of a task's data, in order; the label config reads text, prev, next, title and source
+#: the fields of a task's data, in order; the label config reads text, prev, next, title and outlet
 TASK_FIELDS = (
     "sentence_id",
     "article_id",
@@ -43,7 +44,7 @@ TASK_FIELDS = (
     "prev",
     "next",
     "title",
-    "source",
+    "outlet",
     "url",
     "published",
     "guideline_version",
@@ -142,7 +143,7 @@ def iter_tasks(rows: Iterable[Row], *, guideline_version: str) -> Iterator[Task]
             data = {k: _plain(row.get(k)) for k in TASK_FIELDS}
             data["text"] = _text(row.get("text"))
             data["title"] = _text(row.get("title"))
-            data["source"] = _text(row.get("source"))
+            data["outlet"] = _text(row.get("source"))
             data["prev"] = _text(sentences[i - 1]["text"]) if i > 0 else ""
             data["next"] = _text(sentences[i + 1]["text"]) if i + 1 < len(sentences) else ""
             data["guideline_version"] = guideline_version

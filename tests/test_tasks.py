@@ -109,6 +109,7 @@ def test_tasks_carry_context_within_the_article_only():
         assert set(task["data"]) == set(TASK_FIELDS)
         assert task["data"]["guideline_version"] == "9.9"
     assert tasks[3]["data"]["title"] == "Title of b" and tasks[3]["data"]["url"] is None
+    assert tasks[3]["data"]["outlet"] == "The Test Herald"
 
 
 def test_prediction_json_is_valid_and_places_spans():
