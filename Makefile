@@ -4,7 +4,9 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench install clean
+PORT   ?= 8080
+
+.PHONY: demo demo-stop test lint bench install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +19,12 @@ $(STAMP): $(BIN)/python pyproject.toml $(shell find annotator schemas -type f -n
 
 install: $(STAMP)
 
+# Starts Label Studio in the background (data in .studio/), pushes data/articles, prints the URL and login.
 demo: $(STAMP)
-	$(BIN)/python -m annotator.demo data/articles
+	$(BIN)/python -m annotator.demo --port $(PORT) data/articles
+
+demo-stop: $(STAMP)
+	$(BIN)/python -m annotator.demo --stop
 
 lint: $(STAMP)
 	$(BIN)/ruff check annotator tests benchmarks
@@ -30,6 +36,7 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/segment.py
+	$(BIN)/python benchmarks/studio.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -15,7 +15,6 @@ import click
 from annotator.cli import CONTEXT, columns_from, finish, input_options, reading
 from annotator.errors import InputError, StudioError
 from annotator.localstudio import CREDENTIALS, DEFAULT_DIR, DEFAULT_PORT, LocalStudio, Postgres
-from annotator.predictions import Predictor
 from annotator.studio import TOKEN_ENV, URL_ENV, Studio
 
 
@@ -44,26 +43,6 @@ def connect(url: str | None, token: str | None) -> Studio:
     studio = Studio(url or f"http://127.0.0.1:{DEFAULT_PORT}", token)
     studio.check()
     return studio
-
-
-def load_predictor(model: str | None, no_model: bool) -> Predictor | None:
-    """The model to pre-annotate with: ``--model DIR``, else the shipped default if there is one."""
-    if no_model:
-        return None
-    try:
-        from annotator import artefacts  # type: ignore[attr-defined]
-    except ImportError:
-        if model:
-            raise InputError("--model", "this build has no model support (annotator.artefacts is missing)") from None
-        return None
-    from annotator.errors import ModelError
-
-    try:
-        return artefacts.load_model(model)  # type: ignore[no-any-return]
-    except ModelError:
-        if model:
-            raise
-        return None  # no shipped model: push without predictions
 
 
 @click.command("studio", context_settings=CONTEXT)
@@ -148,7 +127,7 @@ def push_cmd(
 
     Example: annotator push data/articles --project "News claims" --overlap 2
     """
-    from annotator.roundtrip import push
+    from annotator.roundtrip import load_predictor, push
     from annotator.split import iter_rows
 
     columns = columns_from(kwargs)
