@@ -6,14 +6,14 @@ STAMP  := $(VENV)/.installed
 
 PORT   ?= 8080
 
-.PHONY: demo demo-stop test lint bench install clean
+.PHONY: demo demo-stop test lint bench install clean model
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # The package is installed from a built wheel (not editable), so tests run what ships.
-$(STAMP): $(BIN)/python pyproject.toml $(shell find annotator schemas -type f -not -name '*.pyc')
+$(STAMP): $(BIN)/python pyproject.toml $(shell find annotator schemas models -type f -not -name '*.pyc')
 	$(BIN)/python -m pip install --quiet ".[dev,studio]"
 	touch $(STAMP)
 
@@ -36,7 +36,13 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/segment.py
+	$(BIN)/python benchmarks/train.py
 	$(BIN)/python benchmarks/studio.py
+
+# The shipped model: trained on data/train minus the held-out topics (annotator.corpus.HELD_OUT_TOPICS), whose
+# metrics go on models/default/card.json. Deterministic: tests/test_model.py retrains and compares.
+model: $(STAMP)
+	$(BIN)/annotator train data/train --out models/default
 
 clean:
 	rm -rf $(VENV) build *.egg-info

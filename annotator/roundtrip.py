@@ -16,7 +16,7 @@ from functools import cache
 from itertools import islice
 from typing import Any
 
-from annotator.errors import InputError, ModelError, SchemaError, StudioError
+from annotator.errors import SchemaError, StudioError
 from annotator.labels import label_set
 from annotator.predictions import Predictor
 from annotator.studio import Project, Studio, TaskRef
@@ -71,21 +71,13 @@ def predict(predictor: Predictor, texts: list[str]) -> list[dict[str, Any]]:
 
 
 def load_predictor(model: str | None, no_model: bool = False) -> Predictor | None:
-    """The model to pre-annotate with: ``model`` (a directory), else the shipped default if there is one."""
+    """The model to pre-annotate with: ``model`` (a directory), else the shipped default (``models/default``);
+    None with ``no_model``. A model that cannot be loaded is an error (:class:`~annotator.errors.ModelError`)."""
     if no_model:
         return None
-    try:
-        from annotator import artefacts  # type: ignore[attr-defined]
-    except ImportError:
-        if model:
-            raise InputError("--model", "this build has no model support (annotator.artefacts is missing)") from None
-        return None
-    try:
-        return artefacts.load_model(model)  # type: ignore[no-any-return]
-    except ModelError:
-        if model:
-            raise
-        return None  # no shipped model: push without predictions
+    from annotator.artefacts import load_model
+
+    return load_model(model)
 
 
 def _batches(items: Iterable[Task], size: int) -> Iterator[list[Task]]:

@@ -175,7 +175,10 @@ def pull_cmd(
     fmt = format_for(output, fmt)
     result = pull(connect(url, token), title, resolved=resolved)
     columns = RESOLVED_COLUMNS if resolved else ANNOTATION_COLUMNS
-    n = write_rows([result.rows], output, fmt=fmt, columns=columns, types=COLUMN_TYPES)
+    import pyarrow as pa
+
+    types = {name: pa.type_for_alias(alias) for name, alias in COLUMN_TYPES.items()}
+    n = write_rows([result.rows], output, fmt=fmt, columns=columns, types=types)
     r = result.report
     where = f" to {output}" if output and output != "-" else ""
     what = "sentences" if resolved else "annotations"
