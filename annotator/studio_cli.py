@@ -182,10 +182,11 @@ def pull_cmd(
     r = result.report
     where = f" to {output}" if output and output != "-" else ""
     what = "sentences" if resolved else "annotations"
-    skipped = f"; {r.cancelled} skipped annotations not counted" if r.cancelled else ""
+    skipped = f"; {r.cancelled} skipped annotation{'s' if r.cancelled != 1 else ''} not counted" if r.cancelled else ""
     unlabelled = f"; {r.unlabelled} without a label" if r.unlabelled else ""
     click.echo(
-        f"{r.tasks} tasks, {r.annotations} annotations: {n} {what} written{where}{skipped}{unlabelled}", err=True
+        f"{r.tasks} annotated tasks, {r.annotations} annotations: {n} {what} written{where}{skipped}{unlabelled}",
+        err=True,
     )
 
 
