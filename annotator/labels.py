@@ -14,6 +14,9 @@ CHOICES_NAME = "label"  # the <Choices> control that carries the sentence label
 SPANS_NAME = "span"  # the <Labels> control for Source / Cue regions
 TEXT_NAME = "sentence"  # the <Text> object both controls point at
 NOTE_NAME = "note"
+#: The label with a role of its own: the ledger credits a contested claim to the party it disputes, and the report
+#: lists contested claims. Checked against the config where it is used (``label_set().check(CONTESTED)``).
+CONTESTED = "contested"
 
 
 @dataclass(frozen=True)

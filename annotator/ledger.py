@@ -33,11 +33,10 @@ from typing import Any
 
 from annotator.articles import Corpus
 from annotator.errors import SchemaError
-from annotator.labels import labels
+from annotator.labels import CONTESTED, labels
 from annotator.predictions import Predictor
 from annotator.sources import ANONYMOUS_TYPES, AliasIndex, SentenceSources, attribute
 
-CONTESTED = "contested"  # the label whose claims are credited to the contested party (checked against the config)
 _BATCH = 4096
 
 Row = dict[str, Any]

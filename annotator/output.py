@@ -136,7 +136,7 @@ def _write_parquet(
     known = {"index": pa.int64(), "start": pa.int64(), "end": pa.int64(), **(types or {})}
     schema = pa.schema([(c, known.get(c, pa.string())) for c in columns])
     n = 0
-    with pq.ParquetWriter(path, schema) as writer:  # type: ignore[no-untyped-call]  # (pyarrow 24: label-studio pins <25)
+    with pq.ParquetWriter(path, schema) as writer:
         for chunk in chunks:
             writer.write_table(pa.Table.from_pylist(list(chunk), schema=schema))
             n += len(chunk)

@@ -28,9 +28,8 @@ from annotator.resources import schema_path
 from annotator.sources import ORGANISATION, OUTLET, PERSON, SentenceSources
 
 TEMPLATE_NAME = "report_template.html"
-TABLES = ("label_mix", "ledger", "drift", "contested")
-_COLOURS = {"attributed": "#2563eb", "unverified": "#d97706", "contested": "#dc2626"}
-_PALETTE = ("#7c3aed", "#059669", "#db2777", "#0891b2")
+TABLES = ("label_mix", "ledger", "drift", CONTESTED)
+_PALETTE = ("#2563eb", "#d97706", "#dc2626", "#7c3aed", "#059669", "#db2777", "#0891b2")  # labels in config order
 _ANONYMOUS = "#4b5563"
 _FILES = "<!--annotator:files-->"  # filled in by write_report, which knows the file names
 _CHANGE_NAMES = {
@@ -59,9 +58,9 @@ class Report:
 
 
 def colours() -> dict[str, str]:
-    """A colour per label: the usual three, then a fixed palette for any other label in the config."""
+    """A colour per label, in config order (blue, amber, red), then grey for any further label."""
     extra = iter(_PALETTE)
-    return {label: _COLOURS.get(label) or next(extra, "#6b7280") for label in label_names()}
+    return {label: next(extra, "#6b7280") for label in label_names()}
 
 
 def build_report(
@@ -176,8 +175,8 @@ def _tables(
         for r in drift
     ]
     contested_cols = ["sentence_id", "article_id", "outlet", "text", "claim_by", "contested_by", "cues"]
-    tables = {"label_mix": list(ledger.profiles), "ledger": ledger_rows, "drift": drift_rows, "contested": contested}
-    columns = {"label_mix": mix_cols, "ledger": ledger_cols, "drift": drift_cols, "contested": contested_cols}
+    tables = {"label_mix": list(ledger.profiles), "ledger": ledger_rows, "drift": drift_rows, CONTESTED: contested}
+    columns = {"label_mix": mix_cols, "ledger": ledger_cols, "drift": drift_cols, CONTESTED: contested_cols}
     return tables, columns
 
 

@@ -92,7 +92,6 @@ __all__ = [
     "AliasIndex",
     "ArticleInput",
     "Attribution",
-    "Cue",
     "SentenceSources",
     "Source",
     "analyse_sentence",

@@ -61,7 +61,7 @@ def test_annotator_labels_a_task_in_the_browser(studio_server, studio, sdk, pred
             page.goto(f"{studio_server.url}/projects/{project.id}/data?task={task_id}")
 
             editor = page.locator(".lsf-main-view, [class*='main-view']").first
-            expect(page.get_by_text(row["text"], exact=True)).to_be_visible(timeout=60_000)
+            expect(editor.get_by_text(row["text"], exact=True).first).to_be_visible(timeout=60_000)
             expect(page.get_by_text(rows[k - 1]["text"], exact=True).first).to_be_visible()
             expect(page.get_by_text(rows[k + 1]["text"], exact=True).first).to_be_visible()
             expect(page.get_by_text(row["title"], exact=True).first).to_be_visible()

@@ -53,6 +53,8 @@ def test_no_module_but_labels_defines_the_label_names():
             continue
         source = path.read_text(encoding="utf-8")
         for name in names:
+            if re.search(rf"^class {re.escape(name)}\b", source, re.M):
+                continue  # a class of that name (sources.Source, sources.Cue), exported in __all__
             if re.search(rf"""["']{re.escape(name)}["']""", source):
                 offenders.append(f"{path.name}: {name!r}")
     assert not offenders, f"label names written out in the package source: {offenders}"
