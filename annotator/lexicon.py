@@ -16,7 +16,22 @@ from annotator.errors import SchemaError
 from annotator.resources import schema_path
 
 LEXICON_NAME = "lexicon.json"
-LISTS = ("reporting_verbs", "hedges", "dispute_cues", "anonymous_sources", "titles")
+LISTS = (
+    "reporting_verbs",
+    "hedges",
+    "dispute_cues",
+    "anonymous_sources",
+    "titles",
+    "institutions",
+    "anonymous_heads",
+    "pronouns",
+    "negations",
+    "verification_words",
+    "skip_words",
+    "determiners",
+    "name_connectors",
+    "listener_verbs",
+)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,286 @@
+"""Labelled sentences for training and evaluation: the seed corpus (``data/train/*.jsonl``) and ``annotator pull``
+output, as one validated table.
+
+Two row formats are read from JSONL, CSV or Parquet files (or directories of them):
+
+- corpus rows (``schemas/train.schema.json``): ``text``, ``label``, ``topic``, ``article_id``, optional ``kind`` and
+  ``source`` / ``cue`` spans (``[start, end]``, end-exclusive character offsets into ``text``, or null);
+- pulled annotations: ``sentence_id``, ``text``, ``label`` and ``annotator`` (one row per annotation; optional
+  ``source_span`` / ``cue_span``, ``topic``). Several annotations of one sentence are resolved to its majority
+  label; a tie is left out and counted. Rows of ``annotator pull --resolved`` (no ``annotator``) count as one
+  label each. The article id is the part of ``sentence_id`` before its last ``:``.
+
+Labels must be in the label set of ``schemas/label_config.xml``. A bad line is reported with its file and line
+number (through ``on_error``) and left out; the rest is read.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from jsonschema import Draft202012Validator
+
+from annotator.errors import InputError
+from annotator.labels import CONFIG_NAME, labels
+from annotator.resources import schema_path
+
+TRAIN_SCHEMA = "train.schema.json"
+COLUMNS = ("text", "label", "topic", "article_id", "kind", "source", "cue", "sentence_id", "annotations", "agreed")
+SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+_SPAN_FIELDS = {"source": ("source", "source_span"), "cue": ("cue", "cue_span")}
+
+Row = dict[str, Any]
+
+
+@dataclass
+class CorpusReport:
+    """What reading labelled data found: files, rows kept, errors, annotations resolved and ties left out."""
+
+    files: int = 0
+    rows: int = 0
+    annotations: int = 0
+    ties: int = 0
+    skipped: int = 0  # pulled rows without a label (skipped or cancelled annotations)
+    errors: list[InputError] = field(default_factory=list)
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(json.loads(schema_path(TRAIN_SCHEMA).read_text(encoding="utf-8")))
+
+
+def expand(paths: Iterable[str | Path]) -> list[Path]:
+    """Files named, and the labelled files (``.jsonl``, ``.ndjson``, ``.csv``, ``.parquet``) under directories."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES))
+        else:
+            out.append(p)
+    return out
+
+
+def _records(path: Path) -> Iterator[tuple[str, Any]]:
+    """(where, record) pairs of one file; a record that is not an object is yielded as it is, to be reported."""
+    fmt = SUFFIXES.get(path.suffix.lower())
+    if fmt is None:
+        raise InputError(str(path), f"unknown suffix {path.suffix!r}; expected one of {', '.join(SUFFIXES)}")
+    try:
+        if fmt == "parquet":
+            frame = pd.read_parquet(path)
+            for n, rec in enumerate(frame.to_dict(orient="records"), start=1):
+                yield f"row {n} of {path}", rec
+            return
+        with path.open(encoding="utf-8", newline="") as fh:
+            if fmt == "csv":
+                for n, rec in enumerate(csv.DictReader(fh), start=2):
+                    yield f"line {n} of {path}", rec
+                return
+            for n, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    yield f"line {n} of {path}", json.loads(line)
+                except json.JSONDecodeError as exc:
+                    yield (
+                        f"line {n} of {path}",
+                        InputError(f"line {n} of {path}", f"not valid JSON: {exc.msg} (col {exc.colno})"),
+                    )
+    except FileNotFoundError as exc:
+        raise InputError(str(path), "no such file") from exc
+    except UnicodeDecodeError as exc:
+        reason = f"not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); re-encode it as UTF-8"
+        raise InputError(str(path), reason) from exc
+    except (OSError, ValueError) as exc:
+        raise InputError(str(path), f"cannot read: {exc}") from exc
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value == "" or (isinstance(value, float) and np.isnan(value))
+
+
+def _span(where: str, name: str, value: Any, text: str) -> list[int] | None:
+    """A span field as [start, end], or None; JSON text (CSV) is parsed; a list of spans keeps the first."""
+    if _missing(value):
+        return None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise InputError(where, f"field {name!r} is not a JSON span: {value!r}") from exc
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, list | tuple) and value and isinstance(value[0], list | tuple | dict):
+        value = value[0]  # pulled rows may carry several regions; the first is the one we keep
+    if isinstance(value, dict):
+        value = [value.get("start"), value.get("end")]
+    if value is None or (isinstance(value, list | tuple) and not value):
+        return None
+    if (
+        not isinstance(value, list | tuple)
+        or len(value) != 2
+        or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    ):
+        raise InputError(where, f"field {name!r} must be [start, end] (integers) or null; got {value!r}")
+    start, end = value
+    if not 0 <= start < end <= len(text):
+        raise InputError(where, f"field {name!r} {list(value)} is not a span of the text (length {len(text)})")
+    return [start, end]
+
+
+def _label(where: str, value: Any) -> str:
+    known = labels()
+    if not isinstance(value, str) or value not in known:
+        raise InputError(where, f"unknown label {value!r}; {CONFIG_NAME} defines {list(known)}")
+    return value
+
+
+def _corpus_row(where: str, rec: dict[str, Any]) -> Row:
+    rec = {k: v for k, v in rec.items() if not (k in ("kind", "source", "cue") and _missing(v))}
+    errors = sorted(_validator().iter_errors(rec), key=lambda e: list(e.path))
+    if errors:
+        err = errors[0]
+        at = f"field {'.'.join(map(str, err.path))!r}: " if err.path else ""
+        raise InputError(where, f"{at}{err.message}")
+    text = rec["text"]
+    return {
+        "text": text,
+        "label": _label(where, rec["label"]),
+        "topic": rec["topic"],
+        "article_id": rec["article_id"],
+        "kind": rec.get("kind"),
+        "source": _span(where, "source", rec.get("source"), text),
+        "cue": _span(where, "cue", rec.get("cue"), text),
+        "sentence_id": rec.get("sentence_id"),
+        "annotations": 1,
+        "agreed": None,
+    }
+
+
+def _pulled_row(where: str, rec: dict[str, Any]) -> Row | None:
+    for name in ("sentence_id", "text"):
+        if not isinstance(rec.get(name), str) or not rec[name]:
+            got = sorted(rec) if name not in rec else repr(rec[name])
+            raise InputError(where, f"field {name!r} missing or empty; got {got}")
+    if _missing(rec.get("label")):
+        return None  # a skipped or cancelled annotation
+    text = rec["text"]
+    sid = rec["sentence_id"]
+    topic = rec.get("topic")
+    return {
+        "text": text,
+        "label": _label(where, rec["label"]),
+        "topic": None if _missing(topic) else str(topic),
+        "article_id": sid.rsplit(":", 1)[0] if ":" in sid else sid,
+        "kind": None if _missing(rec.get("kind")) else rec.get("kind"),
+        "source": next((_span(where, f, rec[f], text) for f in _SPAN_FIELDS["source"] if f in rec), None),
+        "cue": next((_span(where, f, rec[f], text) for f in _SPAN_FIELDS["cue"] if f in rec), None),
+        "sentence_id": sid,
+        "annotations": 1,
+        "agreed": rec.get("agreed") if isinstance(rec.get("agreed"), bool) else None,
+    }
+
+
+def _resolve(rows: list[Row], report: CorpusReport) -> dict[str, Row]:
+    """One row per pulled sentence (by sentence id): the majority label; ties are left out and counted."""
+    by_sentence: dict[str, list[Row]] = {}
+    for row in rows:
+        by_sentence.setdefault(row["sentence_id"], []).append(row)
+    out: dict[str, Row] = {}
+    for sid, group in by_sentence.items():
+        if len(group) == 1:
+            out[sid] = group[0]
+            continue
+        counts = Counter(r["label"] for r in group).most_common()
+        if len(counts) > 1 and counts[0][1] == counts[1][1]:
+            report.ties += 1
+            continue
+        label = counts[0][0]
+        first = next(r for r in group if r["label"] == label)
+        out[sid] = {**first, "annotations": len(group), "agreed": len(counts) == 1}
+    return out
+
+
+def read_labelled(
+    paths: Iterable[str | Path],
+    *,
+    report: CorpusReport | None = None,
+    on_error: Callable[[InputError], None] | None = None,
+) -> pd.DataFrame:
+    """Read labelled sentences into one table with :data:`COLUMNS`.
+
+    Parameters
+    ----------
+    paths : iterable of str or Path
+        Files (``.jsonl``, ``.ndjson``, ``.csv``, ``.parquet``) or directories of them.
+    report : CorpusReport, optional
+        Filled with counts and the errors met.
+    on_error : callable, optional
+        Called with each :class:`~annotator.errors.InputError` (a bad file or line) as it is met; the rest is read.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per labelled sentence, in input order (resolved pulled sentences at the place of their first
+        annotation).
+    """
+    report = report if report is not None else CorpusReport()
+    corpus: list[Row] = []
+    pulled: list[Row] = []
+    order: list[tuple[str, int]] = []  # ("corpus"|"pulled", index) in input order
+
+    def fail(err: InputError) -> None:
+        report.errors.append(err)
+        if on_error is not None:
+            on_error(err)
+
+    for path in expand(paths):
+        report.files += 1
+        try:
+            for where, rec in _records(path):
+                if isinstance(rec, InputError):
+                    fail(rec)
+                    continue
+                try:
+                    if not isinstance(rec, dict):
+                        raise InputError(where, f"expected a JSON object; got {type(rec).__name__}")
+                    if "annotator" in rec or ("sentence_id" in rec and "topic" not in rec):
+                        row = _pulled_row(where, rec)
+                        if row is None:
+                            report.skipped += 1
+                            continue
+                        report.annotations += 1
+                        pulled.append(row)
+                        order.append(("pulled", len(pulled) - 1))
+                    else:
+                        corpus.append(_corpus_row(where, rec))
+                        order.append(("corpus", len(corpus) - 1))
+                except InputError as err:
+                    fail(err)
+        except InputError as err:
+            fail(err)
+    resolved = _resolve(pulled, report)
+    seen: set[str] = set()
+    rows: list[Row] = []
+    for kind, i in order:
+        if kind == "corpus":
+            rows.append(corpus[i])
+            continue
+        sid = pulled[i]["sentence_id"]
+        if sid in seen:
+            continue
+        seen.add(sid)
+        match = resolved.get(sid)
+        if match is not None:
+            rows.append(match)
+    report.rows = len(rows)
+    return pd.DataFrame.from_records(rows, columns=list(COLUMNS))

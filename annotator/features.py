@@ -1,0 +1,551 @@
+"""Features that encode the labelling guideline, and the scikit-learn transformers that compute them.
+
+:func:`analyse` reads one sentence with the word lists of ``schemas/lexicon.json`` and finds the cues (reporting
+verbs and "according to", hedges, dispute cues, a negated verification such as "could not verify") and, for each
+reporting or dispute cue, the source next to it: a named person or organisation (a run of capitalised words), a
+role or body ("the health ministry", "the coroner"), an anonymous or collective source ("officials", "a senior
+Ukrainian official") or a pronoun. Spans are end-exclusive character offsets into the sentence.
+
+:class:`GuidelineFeatures` turns those findings into a few binary columns (see :data:`FEATURES`); :class:`TextColumn`
+feeds raw text to scikit-learn's vectorisers; :func:`make_features` joins both with word and character n-grams in a
+``FeatureUnion``. The transformers follow scikit-learn's conventions and pass ``parametrize_with_checks``: they take
+a 1-D sequence of texts, or a 2-D array whose cells are joined into one text per row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from annotator.lexicon import lexicon
+
+Span = tuple[int, int]
+
+# Words: letters/digits with inner apostrophes or hyphens ("can't", "fact-checkers", "company's").
+_TOKEN = re.compile(r"\w+(?:[-'’]\w+)*")
+# Quotations: curly and straight double quotes, curly single quotes (a closing ’ followed by a letter is an
+# apostrophe), guillemets; an unclosed quote runs to the end, and a sentence that starts inside a quotation
+# (a continued paragraph) has its quote run from the start to the closing mark.
+_QUOTED = re.compile(
+    r"“[^“”]*(?:”|$)|\"[^\"]*(?:\"|$)|‘(?:[^‘’]|’(?=\w))*(?:’|$)|«[^«»]*(?:»|$)|^[^“”\"]*”",
+)
+_FINAL = re.compile(r"[.!?…][\s”\"’)\]]*$|[”\"’]\s*$")
+_QUESTION = re.compile(r"\?[\s”\"’)\]]*$")
+_GAP_OK = re.compile(r"\s*")  # nothing but spaces between two words of one phrase
+_GAP_DOT = re.compile(r"\.\s+")  # after an abbreviated title or an initial: "Dr. Mensah", "J. Smith"
+_GAP_COMMA = re.compile(r"\s*,\s*")
+
+# Cue kinds (the lexicon list each comes from) and source kinds.
+REPORT, ACCORDING, HEDGE, DISPUTE, NOT_VERIFIED = "report", "according_to", "hedge", "dispute", "not_verified"
+NAMED, ROLE, ANONYMOUS, PRONOUN = "named", "role", "anonymous", "pronoun"
+
+FEATURES: tuple[str, ...] = (
+    "report",  # a reporting verb or phrase (said, told, in a statement...)
+    "according_to",
+    "quote",  # a quotation
+    "quote_speaker",  # a quotation and a reporting cue outside it
+    "source_named",  # a reporting or dispute cue with a capitalised name next to it
+    "source_role",  # ... with a role or body (the ministry, the coroner, the report)
+    "source_anonymous",  # ... with an anonymous or collective source (officials, a senior official)
+    "source_pronoun",  # ... with a pronoun (he said)
+    "report_without_source",  # a reporting cue with no source found next to it
+    "anonymous_any",  # an anonymous or collective source anywhere
+    "hedge",  # reportedly, allegedly, is said to, appears to... (outside quotations)
+    "hedge_quoted",  # a hedge inside a quotation
+    "dispute",  # denied, rejected, no evidence, false... (outside quotations)
+    "dispute_quoted",  # a dispute cue inside a quotation
+    "not_verified",  # a negation shortly before a verification word: could not verify, no evidence, failed to provide
+    "no_cue",  # none of the cues above
+    "no_final_punctuation",  # headline or caption style
+    "question",
+)
+_INDEX = {name: i for i, name in enumerate(FEATURES)}
+_CUE_LISTS = {"reporting_verbs": REPORT, "hedges": HEDGE, "dispute_cues": DISPUTE, "anonymous_sources": ANONYMOUS}
+_INDEFINITE = frozenset({"a", "an", "one", "another", "two", "three", "several", "some", "many", "other", "few"})
+_NEGATION_WINDOW = 3  # tokens between a negation and the verification word it negates
+_MAX_SOURCE_TOKENS = 8
+_MAX_MODIFIERS = 3
+
+
+@dataclass(frozen=True)
+class Cue:
+    kind: str
+    span: Span
+    quoted: bool = False
+
+
+@dataclass(frozen=True)
+class Source:
+    kind: str
+    span: Span
+    cue: Span  # the cue it stands behind
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What :func:`analyse` found in one sentence."""
+
+    cues: tuple[Cue, ...]
+    sources: tuple[Source, ...]
+    quotes: tuple[Span, ...]
+    features: tuple[float, ...]
+
+
+class _Lex:
+    """The word lists of a lexicon, indexed for token-level phrase matching (built once per lexicon)."""
+
+    def __init__(self, words: Mapping[str, Sequence[str]]) -> None:
+        def toks(entry: str) -> tuple[str, ...]:
+            return tuple(_TOKEN.findall(entry.lower().replace("’", "'")))
+
+        self.phrases: dict[str, dict[str, list[tuple[str, ...]]]] = {}
+        for name in (*_CUE_LISTS, "negations", "verification_words", "institutions", "titles"):
+            index: dict[str, list[tuple[str, ...]]] = {}
+            for entry in words.get(name, ()):
+                t = toks(entry)
+                if t:
+                    index.setdefault(t[0], []).append(t)
+            for cands in index.values():
+                cands.sort(key=len, reverse=True)
+            self.phrases[name] = index
+
+        def singles(name: str) -> frozenset[str]:
+            return frozenset(w for e in words.get(name, ()) for w in toks(e))
+
+        self.according = ("according", "to")
+        self.pronouns = singles("pronouns")
+        self.skip = singles("skip_words")
+        self.determiners = singles("determiners")
+        self.connectors = singles("name_connectors")
+        self.listener = frozenset(toks(e) for e in words.get("listener_verbs", ()))
+        self.heads = singles("anonymous_heads")
+        function_words = self.determiners | self.connectors | self.pronouns
+
+        def heads(name: str) -> frozenset[str]:
+            """Single-word entries and the last word of phrases ("people familiar" -> "familiar" is not a noun,
+            but "senior officials" -> "officials" is): what may end a source's noun phrase."""
+            return frozenset(t[-1] for e in words.get(name, ()) if (t := toks(e)) and t[-1] not in function_words)
+
+        self.anonymous_words = heads("anonymous_sources")
+        self.institution_words = heads("institutions")
+        self.title_words = frozenset(w for t in self._all("titles") for w in t)
+        self.known = self.heads | self.anonymous_words | self.institution_words | self.title_words
+        self.negations_single = singles("negations")
+        self.complementisers = frozenset({"that", "whether", "if", "how", "what", "why", "when", "it"})
+
+    def _all(self, name: str) -> Iterable[tuple[str, ...]]:
+        for cands in self.phrases[name].values():
+            yield from cands
+
+    def matches(self, name: str, low: Sequence[str]) -> list[tuple[int, int, tuple[str, ...]]]:
+        """Token ranges [i, j) where an entry of list ``name`` occurs; longest first, no overlaps."""
+        index = self.phrases[name]
+        out = []
+        i, n = 0, len(low)
+        while i < n:
+            cands = index.get(low[i])
+            if cands:
+                for cand in cands:
+                    k = len(cand)
+                    if tuple(low[i : i + k]) == cand:
+                        out.append((i, i + k, cand))
+                        i += k
+                        break
+                else:
+                    i += 1
+            else:
+                i += 1
+        return out
+
+
+@lru_cache(maxsize=8)
+def _indexed(key: tuple[tuple[str, tuple[str, ...]], ...]) -> _Lex:
+    return _Lex(dict(key))
+
+
+def _lex_key(words: Mapping[str, Sequence[str]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple(sorted((k, tuple(v)) for k, v in words.items()))
+
+
+def lexicon_words() -> dict[str, list[str]]:
+    """The shipped lexicon's lists, as plain lists (what a fitted transformer keeps)."""
+    return {name: list(entries) for name, entries in lexicon().words.items()}
+
+
+class _Sentence:
+    """One sentence's tokens with offsets; helpers for the source search."""
+
+    __slots__ = ("caps", "ends", "low", "n", "starts", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        starts, ends, low, caps = [], [], [], []
+        for m in _TOKEN.finditer(text):
+            w = m.group()
+            starts.append(m.start())
+            ends.append(m.end())
+            low.append(w.lower().replace("’", "'"))
+            caps.append(w[0].isupper())
+        self.starts, self.ends, self.low, self.caps, self.n = starts, ends, low, caps, len(low)
+
+    def gap(self, i: int) -> str:
+        """The text between token i and token i + 1."""
+        return self.text[self.ends[i] : self.starts[i + 1]]
+
+    def joined(self, i: int, lex: _Lex) -> bool:
+        """Whether tokens i and i + 1 belong to one phrase: only spaces between them, or the dot of an
+        abbreviated title or an initial ("Dr. Mensah")."""
+        gap = self.gap(i)
+        if _GAP_OK.fullmatch(gap):
+            return True
+        return bool(_GAP_DOT.fullmatch(gap)) and (self.low[i] in lex.title_words or len(self.low[i]) == 1)
+
+    def capital(self, i: int) -> bool:
+        """A capital that says "name": not the sentence's first word unless the next one is capitalised too."""
+        if not self.caps[i]:
+            return False
+        if i == 0 or self.text[: self.starts[i]].rstrip().endswith(("“", '"', "‘")):
+            return i + 1 < self.n and self.caps[i + 1] and _GAP_OK.fullmatch(self.gap(i)) is not None
+        return True
+
+    def span(self, i: int, j: int) -> Span:
+        return (self.starts[i], self.ends[j - 1])
+
+
+def _quoted(spans: Sequence[Span], start: int) -> bool:
+    return any(a <= start < b for a, b in spans)
+
+
+def _classify(s: _Sentence, i: int, j: int, lex: _Lex) -> str | None:
+    """The kind of source the tokens [i, j) name, or None."""
+    low = s.low[i:j]
+    # the head: the last word before "of"/"for"/"at" ("Lawyers for the detainees"), else the last word
+    head_at = next((k for k in range(i + 1, j) if s.low[k] in lex.connectors and not s.caps[k]), j) - 1
+    head = s.low[head_at]
+    if j - i == 1 and head in lex.pronouns:
+        return PRONOUN
+    named = any(s.capital(k) and s.low[k] not in lex.determiners for k in range(i, j))
+    if not named:
+        if any(w in lex.anonymous_words for w in low[: head_at - i + 1]):
+            return ANONYMOUS
+        if head in lex.heads and any(w in _INDEFINITE for w in low):
+            return ANONYMOUS
+        if head in lex.institution_words or head in lex.title_words:
+            return ROLE
+        if head.endswith("s") and not head.endswith("'s"):
+            return ANONYMOUS  # a collective: "Immigration lawyers say", "Residents blame"
+        return ROLE if low[0] in lex.determiners and low[0] not in _INDEFINITE else ANONYMOUS
+    return NAMED
+
+
+def _before(s: _Sentence, cue_start: int, lex: _Lex) -> tuple[int, int] | None:
+    """The noun phrase that ends just before the cue (skipping "also", "has", "on Monday"...), as [i, j)."""
+    k = cue_start - 1
+    while k >= 0 and s.low[k] in lex.skip and s.joined(k, lex):
+        k -= 1
+    if k < 0:
+        return None
+    # "the border security minister, Alan Hollis, said": an appositive name between commas
+    if not s.joined(k, lex) and not (_GAP_COMMA.fullmatch(s.gap(k)) and s.caps[k]):
+        return None
+    head = s.low[k]
+    if head in lex.pronouns:
+        return (k, k + 1)
+    if head in lex.determiners or head in lex.connectors or head in lex.negations_single:
+        return None
+    if not (s.caps[k] or head in lex.known or head.endswith("s")):
+        return None
+    i = k
+    modifiers = 0
+    commas = 0
+    while i > 0 and k + 1 - i < _MAX_SOURCE_TOKENS:
+        prev = s.low[i - 1]
+        if not s.joined(i - 1, lex):
+            if not (_GAP_COMMA.fullmatch(s.gap(i - 1)) and s.caps[i] and commas < 1):
+                break
+            commas += 1
+        if prev in lex.determiners:
+            i -= 1
+            # "Lawyers for the detainees", "Researchers at the Institute of Education"
+            if i >= 2 and s.low[i - 1] in lex.connectors and s.joined(i - 1, lex) and s.joined(i - 2, lex):
+                i -= 1
+                continue
+            break
+        if s.caps[i - 1] or prev in lex.known or prev in lex.connectors or prev.endswith("'s"):
+            i -= 1
+            continue
+        if modifiers < _MAX_MODIFIERS and prev not in lex.pronouns and prev not in lex.skip:
+            modifiers += 1
+            i -= 1
+            continue
+        break
+    # drop leading words that are neither a determiner nor part of a name or a known noun ("claims by some...")
+    while i < k and not (s.low[i] in lex.determiners or s.caps[i] or s.low[i] in lex.known or s.low[i].endswith("'s")):
+        i += 1
+    while i < k and s.low[i] in lex.connectors and s.low[i] not in lex.determiners and not s.caps[i]:
+        i += 1
+    if commas:
+        # "the council's cabinet member for highways, Cllr Stuart Pengelly, said": the name is the source
+        i = next((m + 1 for m in range(k - 1, i - 1, -1) if not s.joined(m, lex)), i)
+    return (i, k + 1)
+
+
+def _after(s: _Sentence, cue_end: int, lex: _Lex) -> tuple[int, int] | None:
+    """The noun phrase that starts just after the cue ("said Dr. Raman", "according to the coroner")."""
+    if cue_end >= s.n or not s.joined(cue_end - 1, lex) or s.low[cue_end] in lex.complementisers:
+        return None
+    i = j = cue_end
+    head_seen = False
+    modifiers = 0
+    while j < s.n and j - i < _MAX_SOURCE_TOKENS:
+        w = s.low[j]
+        if j > i and not s.joined(j - 1, lex):
+            break
+        if w in lex.pronouns and j == i:
+            return (i, i + 1)
+        if s.caps[j] or w in lex.known or w.endswith("'s"):
+            head_seen = True
+        elif (w in lex.determiners and not head_seen) or (
+            w in lex.connectors and head_seen and j + 1 < s.n and (s.caps[j + 1] or s.low[j + 1] in lex.determiners)
+        ):
+            pass  # "the", or "of" inside a name ("Office for National Statistics")
+        elif not head_seen and modifiers < _MAX_MODIFIERS:
+            modifiers += 1
+        else:
+            break
+        j += 1
+    if not head_seen:
+        return None
+    while j > i and not (s.caps[j - 1] or s.low[j - 1] in lex.known or s.low[j - 1].endswith("'s")):
+        j -= 1
+    return (i, j) if j > i else None
+
+
+def analyse(text: str, words: Mapping[str, Sequence[str]] | None = None) -> Analysis:
+    """Cues, sources, quotations and feature values of one sentence.
+
+    Parameters
+    ----------
+    text : str
+        The sentence.
+    words : mapping, optional
+        Lexicon lists (name -> entries); default: the shipped ``schemas/lexicon.json``.
+
+    Returns
+    -------
+    Analysis
+        ``cues`` and ``sources`` with end-exclusive character spans into ``text``; ``features`` in the order of
+        :data:`FEATURES`.
+    """
+    lex = _indexed(_lex_key(words if words is not None else lexicon_words()))
+    return _analyse(text, lex)
+
+
+def _analyse(text: str, lex: _Lex) -> Analysis:
+    s = _Sentence(text)
+    low = s.low
+    quotes = tuple(m.span() for m in _QUOTED.finditer(text) if m.end() > m.start())
+    f = [0.0] * len(FEATURES)
+    cues: list[Cue] = []
+    sources: list[Source] = []
+    anonymous_any = False
+    for name, kind in _CUE_LISTS.items():
+        for i, j, phrase in lex.matches(name, low):
+            if kind == ANONYMOUS:
+                anonymous_any = True
+                continue
+            span = s.span(i, j)
+            quoted = _quoted(quotes, span[0])
+            kind_here = ACCORDING if kind == REPORT and phrase[:2] == lex.according else kind
+            cues.append(Cue(kind_here, span, quoted))
+            if kind_here == HEDGE:
+                f[_INDEX["hedge_quoted" if quoted else "hedge"]] = 1.0
+                continue
+            if kind_here == DISPUTE:
+                f[_INDEX["dispute_quoted" if quoted else "dispute"]] = 1.0
+                if quoted:
+                    continue
+            elif quoted:
+                continue
+            else:
+                f[_INDEX["report"]] = 1.0
+                if kind_here == ACCORDING:
+                    f[_INDEX["according_to"]] = 1.0
+            found = None if kind_here == ACCORDING else _before(s, i, lex)
+            if j < s.n and low[j] == "by" and s.joined(j - 1, lex):
+                found = _after(s, j + 1, lex)  # passive: "was contradicted by Home Office data"
+            if (
+                found is None
+                and kind_here != DISPUTE
+                and phrase not in lex.listener
+                and (kind_here == ACCORDING or i == 0 or not s.joined(i - 1, lex))
+            ):
+                found = _after(s, j, lex)
+            source_kind = _classify(s, *found, lex) if found else None
+            if found and source_kind:
+                source_span = s.span(*found)
+                if not any(src.span == source_span for src in sources):
+                    sources.append(Source(source_kind, source_span, span))
+                f[_INDEX["source_" + source_kind]] = 1.0
+            elif kind_here != DISPUTE:
+                f[_INDEX["report_without_source"]] = 1.0
+    # a negation shortly before a verification word: "could not independently verify", "no evidence"
+    negations = lex.matches("negations", low)
+    if negations:
+        for a, b, _ in lex.matches("verification_words", low):
+            for _i, j, _ in negations:
+                if 0 <= a - j <= _NEGATION_WINDOW:
+                    span = (s.starts[_i], s.ends[b - 1])
+                    quoted = _quoted(quotes, span[0])
+                    cues.append(Cue(NOT_VERIFIED, span, quoted))
+                    if not quoted:
+                        f[_INDEX["not_verified"]] = 1.0
+                    break
+    if anonymous_any:
+        f[_INDEX["anonymous_any"]] = 1.0
+    if quotes:
+        f[_INDEX["quote"]] = 1.0
+        if any(c.kind in (REPORT, ACCORDING) and not c.quoted for c in cues):
+            f[_INDEX["quote_speaker"]] = 1.0
+    if not cues and not anonymous_any:
+        f[_INDEX["no_cue"]] = 1.0
+    stripped = text.rstrip()
+    if not _FINAL.search(stripped):
+        f[_INDEX["no_final_punctuation"]] = 1.0
+    if _QUESTION.search(stripped):
+        f[_INDEX["question"]] = 1.0
+    cues.sort(key=lambda c: c.span)
+    return Analysis(tuple(cues), tuple(sources), quotes, tuple(f))
+
+
+# -- input handling shared by the transformers -------------------------------------------------------------------
+
+
+def _texts(estimator: BaseEstimator, X: Any, *, reset: bool) -> list[str]:
+    """Texts from a 1-D sequence of strings, or from a 2-D array (one text per row: its cells joined by spaces)."""
+    if isinstance(X, str):
+        raise ValueError("expected a sequence of texts, got one string; wrap it in a list")
+    if hasattr(X, "iloc") and getattr(X, "ndim", 2) == 1:  # pandas Series
+        X = X.tolist()
+    if isinstance(X, list | tuple) and all(isinstance(x, str) for x in X):
+        if reset:
+            estimator.n_features_in_ = 1
+        elif getattr(estimator, "n_features_in_", 1) != 1:
+            raise ValueError(
+                f"X has 1 feature, but {type(estimator).__name__} is expecting "
+                f"{estimator.n_features_in_} features as input"
+            )
+        if not X and reset:
+            raise ValueError("Found array with 0 sample(s) (shape=(0,)) while a minimum of 1 is required.")
+        return list(X)
+    arr = np.asarray(X, dtype=object) if not hasattr(X, "toarray") else X
+    if getattr(arr, "ndim", 2) == 1:
+        if all(isinstance(x, str) for x in arr):
+            return _texts(estimator, [str(x) for x in arr], reset=reset)
+        raise ValueError(
+            "Expected a 1-D sequence of texts or a 2D array; got a 1-D array of non-text values. Reshape your data "
+            "either using array.reshape(-1, 1) if your data has a single feature or array.reshape(1, -1) if it "
+            "contains a single sample."
+        )
+    checked = validate_data(estimator, X, dtype=None, reset=reset, ensure_min_samples=1)
+    return [" ".join(str(v) for v in row) for row in checked]
+
+
+class GuidelineFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+    """The guideline's cues as binary columns (:data:`FEATURES`), one row per sentence.
+
+    Parameters
+    ----------
+    words : dict, optional
+        Lexicon lists (name -> entries). None (default): the shipped ``schemas/lexicon.json``, copied into the
+        fitted transformer (``words_``), so a saved model keeps the lists it was trained with.
+
+    Examples
+    --------
+    >>> GuidelineFeatures().fit_transform(["Officials denied the report."])  # doctest: +SKIP
+    """
+
+    def __init__(self, words: dict[str, list[str]] | None = None) -> None:
+        self.words = words
+
+    def fit(self, X: Any, y: Any = None) -> GuidelineFeatures:
+        _texts(self, X, reset=True)
+        self.words_ = {k: list(v) for k, v in (self.words if self.words is not None else lexicon_words()).items()}
+        return self
+
+    def transform(self, X: Any) -> NDArray[np.float64]:
+        check_is_fitted(self, "words_")
+        texts = _texts(self, X, reset=False)
+        lex = _indexed(_lex_key(self.words_))
+        out = np.zeros((len(texts), len(FEATURES)), dtype=np.float64)
+        for r, text in enumerate(texts):
+            out[r] = _analyse(text, lex).features
+        return out
+
+    def analyse(self, text: str) -> Analysis:
+        """The full analysis of one sentence with the fitted word lists."""
+        check_is_fitted(self, "words_")
+        return _analyse(text, _indexed(_lex_key(self.words_)))
+
+    def get_feature_names_out(self, input_features: Any = None) -> NDArray[np.object_]:
+        return np.asarray(FEATURES, dtype=object)
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.requires_fit = True
+        return tags
+
+
+class TextColumn(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+    """Pass texts through as a list of strings (so a vectoriser after it gets text from any input shape)."""
+
+    def fit(self, X: Any, y: Any = None) -> TextColumn:
+        _texts(self, X, reset=True)
+        return self
+
+    def transform(self, X: Any) -> list[str]:
+        check_is_fitted(self, "n_features_in_")
+        return _texts(self, X, reset=False)
+
+    def get_feature_names_out(self, input_features: Any = None) -> NDArray[np.object_]:
+        return np.asarray(["text"], dtype=object)
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.requires_fit = True
+        return tags
+
+
+def word_ngrams(*, min_df: int = 2) -> TfidfVectorizer:
+    """Word unigrams and bigrams, TF-IDF weighted."""
+    return TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, sublinear_tf=True, lowercase=True, dtype=np.float64)
+
+
+def char_ngrams(*, min_df: int = 2) -> TfidfVectorizer:
+    """Character 3- to 5-grams inside word boundaries, TF-IDF weighted."""
+    return TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(3, 5), min_df=min_df, sublinear_tf=True, lowercase=True, dtype=np.float64
+    )
+
+
+def make_features(*, guideline_weight: float = 1.0, chars: bool = True, min_df: int = 2) -> FeatureUnion:
+    """Guideline features plus word (and character) n-grams, in one ``FeatureUnion``."""
+    parts: list[tuple[str, Any]] = [
+        ("guideline", GuidelineFeatures()),
+        ("words", Pipeline([("text", TextColumn()), ("tfidf", word_ngrams(min_df=min_df))])),
+    ]
+    if chars:
+        parts.append(("chars", Pipeline([("text", TextColumn()), ("tfidf", char_ngrams(min_df=min_df))])))
+    return FeatureUnion(parts, transformer_weights={"guideline": guideline_weight})
