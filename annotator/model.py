@@ -330,7 +330,7 @@ class Model:
                 cues.add(src.cue)
             elif src.cue in cues:
                 sources.add(src.span)
-        return tuple(sorted(sources)), tuple(sorted(cues))
+        return tuple(sorted(cues)), tuple(sorted(sources))
 
 
 _FEATURE_INDEX = {name: i for i, name in enumerate(FEATURES)}
