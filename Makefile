@@ -12,7 +12,7 @@ $(BIN)/python:
 
 # The package is installed from a built wheel (not editable), so tests run what ships.
 $(STAMP): $(BIN)/python pyproject.toml $(shell find annotator schemas -type f -not -name '*.pyc')
-	$(BIN)/python -m pip install --quiet ".[dev,studio]"
+	$(BIN)/python -m pip install --quiet ".[dev,studio,serve,dask]"
 	touch $(STAMP)
 
 install: $(STAMP)
