@@ -4,14 +4,14 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench install clean
+.PHONY: demo test lint bench install clean model
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # The package is installed from a built wheel (not editable), so tests run what ships.
-$(STAMP): $(BIN)/python pyproject.toml $(shell find annotator schemas -type f -not -name '*.pyc')
+$(STAMP): $(BIN)/python pyproject.toml $(shell find annotator schemas models -type f -not -name '*.pyc')
 	$(BIN)/python -m pip install --quiet ".[dev,studio,serve,dask]"
 	touch $(STAMP)
 
@@ -30,6 +30,12 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/segment.py
+	$(BIN)/python benchmarks/train.py
+
+# The shipped model: trained on data/train minus the held-out topics (annotator.corpus.HELD_OUT_TOPICS), whose
+# metrics go on models/default/card.json. Deterministic: tests/test_model.py retrains and compares.
+model: $(STAMP)
+	$(BIN)/annotator train data/train --out models/default
 
 clean:
 	rm -rf $(VENV) build *.egg-info

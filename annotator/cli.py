@@ -15,7 +15,7 @@ from annotator import __version__
 from annotator.errors import AnnotatorError, InputError
 from annotator.ingest import Columns, ReadReport, expand_inputs, read_articles
 
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+CONTEXT: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 @click.group(context_settings=CONTEXT)
@@ -183,3 +183,12 @@ def split_cmd(
         )
     where = f" to {output}" if output and output != "-" and (report.articles or not report.failed) else ""
     finish(report, f"{n} sentence{'s' if n != 1 else ''} written{where}")
+
+
+# -- commands defined in their own modules (one line each, to keep merges easy) -----------------------------------
+
+from annotator.cli_model import evaluate_cmd, prelabel_cmd, train_cmd  # noqa: E402  (they use the options above)
+
+cli.add_command(train_cmd)
+cli.add_command(evaluate_cmd)
+cli.add_command(prelabel_cmd)

@@ -6,10 +6,10 @@ reporting or dispute cue, the source next to it: a named person or organisation 
 role or body ("the health ministry", "the coroner"), an anonymous or collective source ("officials", "a senior
 Ukrainian official") or a pronoun. Spans are end-exclusive character offsets into the sentence.
 
-:class:`GuidelineFeatures` turns those findings into a few binary columns (see :data:`FEATURES`); :class:`TextColumn`
-feeds raw text to scikit-learn's vectorisers; :func:`make_features` joins both with word and character n-grams in a
-``FeatureUnion``. The transformers follow scikit-learn's conventions and pass ``parametrize_with_checks``: they take
-a 1-D sequence of texts, or a 2-D array whose cells are joined into one text per row.
+:class:`GuidelineFeatures` turns those findings into a few binary columns (see :data:`FEATURES`), and
+:func:`make_features` joins them with word and character n-grams in a ``FeatureUnion``. The transformer follows
+scikit-learn's conventions and passes ``parametrize_with_checks``: it takes a 1-D sequence of texts, or a 2-D array
+whose cells are joined into one text per row.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.pipeline import FeatureUnion
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from annotator.lexicon import lexicon
@@ -234,6 +234,8 @@ def _classify(s: _Sentence, i: int, j: int, lex: _Lex) -> str | None:
     head = s.low[head_at]
     if j - i == 1 and head in lex.pronouns:
         return PRONOUN
+    if head in lex.heads and low[0] in _INDEFINITE:
+        return ANONYMOUS  # "a Ukrainian intelligence official", "one senior source"
     named = any(s.capital(k) and s.low[k] not in lex.determiners for k in range(i, j))
     if not named:
         if any(w in lex.anonymous_words for w in low[: head_at - i + 1]):
@@ -307,20 +309,25 @@ def _after(s: _Sentence, cue_end: int, lex: _Lex) -> tuple[int, int] | None:
     i = j = cue_end
     head_seen = False
     modifiers = 0
+    possessive = -1
     while j < s.n and j - i < _MAX_SOURCE_TOKENS:
         w = s.low[j]
         if j > i and not s.joined(j - 1, lex):
             break
         if w in lex.pronouns and j == i:
             return (i, i + 1)
-        if s.caps[j] or w in lex.known or w.endswith("'s"):
+        if w.endswith("'s"):
+            head_seen, modifiers = True, 0  # a possessive starts the phrase again: "the hospital's own review"
+            possessive = j
+        elif s.caps[j] or w in lex.known:
             head_seen = True
+            possessive = -1
         elif (w in lex.determiners and not head_seen) or (
             w in lex.connectors and head_seen and j + 1 < s.n and (s.caps[j + 1] or s.low[j + 1] in lex.determiners)
         ):
             pass  # "the", or "of" inside a name ("Office for National Statistics")
-        elif not head_seen and modifiers < _MAX_MODIFIERS:
-            modifiers += 1
+        elif modifiers < _MAX_MODIFIERS and (not head_seen or possessive >= 0 or _known_ahead(s, j, lex)):
+            modifiers += 1  # "a Ukrainian intelligence official": modifiers before a known noun
         else:
             break
         j += 1
@@ -329,6 +336,16 @@ def _after(s: _Sentence, cue_end: int, lex: _Lex) -> tuple[int, int] | None:
     while j > i and not (s.caps[j - 1] or s.low[j - 1] in lex.known or s.low[j - 1].endswith("'s")):
         j -= 1
     return (i, j) if j > i else None
+
+
+def _known_ahead(s: _Sentence, j: int, lex: _Lex) -> bool:
+    """Whether a known source noun follows token j closely, within one phrase."""
+    for k in range(j + 1, min(s.n, j + 1 + _MAX_MODIFIERS)):
+        if not s.joined(k - 1, lex):
+            return False
+        if s.low[k] in lex.known and not s.caps[k]:
+            return True
+    return False
 
 
 def analyse(text: str, words: Mapping[str, Sequence[str]] | None = None) -> Analysis:
@@ -402,15 +419,20 @@ def _analyse(text: str, lex: _Lex) -> Analysis:
     # a negation shortly before a verification word: "could not independently verify", "no evidence"
     negations = lex.matches("negations", low)
     if negations:
-        for a, b, _ in lex.matches("verification_words", low):
-            for _i, j, _ in negations:
-                if 0 <= a - j <= _NEGATION_WINDOW:
-                    span = (s.starts[_i], s.ends[b - 1])
-                    quoted = _quoted(quotes, span[0])
-                    cues.append(Cue(NOT_VERIFIED, span, quoted))
-                    if not quoted:
-                        f[_INDEX["not_verified"]] = 1.0
-                    break
+        verifications = lex.matches("verification_words", low)
+        for a, b, _ in negations:
+            # the negation up to the last verification word in reach: "has not provided any evidence"
+            end = b
+            for va, vb, _ in verifications:
+                if 0 <= va - end <= _NEGATION_WINDOW:
+                    end = vb
+            if end == b:
+                continue
+            span = (s.starts[a], s.ends[end - 1])
+            quoted = _quoted(quotes, span[0])
+            cues.append(Cue(NOT_VERIFIED, span, quoted))
+            if not quoted:
+                f[_INDEX["not_verified"]] = 1.0
     if anonymous_any:
         f[_INDEX["anonymous_any"]] = 1.0
     if quotes:
@@ -507,27 +529,6 @@ class GuidelineFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         return tags
 
 
-class TextColumn(TransformerMixin, BaseEstimator):  # type: ignore[misc]
-    """Pass texts through as a list of strings (so a vectoriser after it gets text from any input shape)."""
-
-    def fit(self, X: Any, y: Any = None) -> TextColumn:
-        _texts(self, X, reset=True)
-        return self
-
-    def transform(self, X: Any) -> list[str]:
-        check_is_fitted(self, "n_features_in_")
-        return _texts(self, X, reset=False)
-
-    def get_feature_names_out(self, input_features: Any = None) -> NDArray[np.object_]:
-        return np.asarray(["text"], dtype=object)
-
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.requires_fit = True
-        return tags
-
-
 def word_ngrams(*, min_df: int = 2) -> TfidfVectorizer:
     """Word unigrams and bigrams, TF-IDF weighted."""
     return TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, sublinear_tf=True, lowercase=True, dtype=np.float64)
@@ -544,8 +545,8 @@ def make_features(*, guideline_weight: float = 1.0, chars: bool = True, min_df: 
     """Guideline features plus word (and character) n-grams, in one ``FeatureUnion``."""
     parts: list[tuple[str, Any]] = [
         ("guideline", GuidelineFeatures()),
-        ("words", Pipeline([("text", TextColumn()), ("tfidf", word_ngrams(min_df=min_df))])),
+        ("words", word_ngrams(min_df=min_df)),
     ]
     if chars:
-        parts.append(("chars", Pipeline([("text", TextColumn()), ("tfidf", char_ngrams(min_df=min_df))])))
+        parts.append(("chars", char_ngrams(min_df=min_df)))
     return FeatureUnion(parts, transformer_weights={"guideline": guideline_weight})

@@ -7,7 +7,7 @@ into a multinomial logistic regression whose probabilities are calibrated by tem
 out-of-fold scores), so the score shown to annotators means what it says. Training is deterministic (fixed seeds).
 
 The held-out split is by topic, so the evaluation measures generalisation to new subjects:
-:data:`HELD_OUT_TOPICS` are never trained on by ``make model``; their metrics go on the model card.
+:data:`annotator.corpus.HELD_OUT_TOPICS` are never trained on by ``make model``; their metrics go on the model card.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
+from annotator.corpus import HELD_OUT_TOPICS
 from annotator.errors import ModelError
 from annotator.features import (
     ACCORDING,
@@ -43,10 +44,6 @@ from annotator.features import (
 from annotator.labels import labels
 from annotator.predictions import Prediction, Span
 
-# Topics of data/train held out of the shipped model's training data, chosen for distinct vocabularies (people on
-# the move and the Home Office; studies, papers and labs; trains, roads and airports) while leaving nine topics to
-# learn from. Fixed, so the card's held-out metrics are comparable from one model to the next.
-HELD_OUT_TOPICS: tuple[str, ...] = ("migration", "science", "transport")
 SEED = 0
 C = 10.0  # inverse regularisation of the logistic regression
 ECE_BINS = 10
@@ -97,7 +94,23 @@ def train(texts: Sequence[str], y: Sequence[str], *, pipeline: Pipeline | None =
     # fighting over a busy machine's cores (which made a 1-second fit take a minute here)
     with threadpool_limits(limits=1):
         model.fit(list(texts), y)
+    prune(model)
     return model
+
+
+def prune(model: Pipeline) -> None:
+    """Remove what a fitted pipeline does not need to predict: the vectorisers' ``stop_words_`` (every n-gram
+    cut by ``min_df``, kept for introspection only and most of a saved model's size; scikit-learn documents that it
+    can be removed) and ``_stop_words_id`` (a memory address, set again on use)."""
+    stack: list[Any] = [model]
+    while stack:
+        est = stack.pop()
+        if hasattr(est, "stop_words_"):
+            del est.stop_words_
+        if hasattr(est, "_stop_words_id"):
+            del est._stop_words_id  # an id() (a memory address): saved, it would make every file differ
+        stack.extend(step for _, step in getattr(est, "steps", []))
+        stack.extend(step for _, step in getattr(est, "transformer_list", []))
 
 
 def expected_calibration_error(y: Sequence[str], proba: NDArray[np.float64], classes: Sequence[str]) -> float:
@@ -302,7 +315,7 @@ class Model:
         classes = self._classes
         for r, a in enumerate(analyses):
             c = int(best[r])
-            cues, sources = self._drivers(a, c)
+            sources, cues = self._drivers(a, c)
             top: tuple[str, ...] = ()
             if names is not None:
                 start, end = X.indptr[r], X.indptr[r + 1]
@@ -330,7 +343,55 @@ class Model:
                 cues.add(src.cue)
             elif src.cue in cues:
                 sources.add(src.span)
-        return tuple(sorted(cues)), tuple(sorted(sources))
+        return tuple(sorted(sources)), tuple(sorted(cues))
 
 
 _FEATURE_INDEX = {name: i for i, name in enumerate(FEATURES)}
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """A trained pipeline and what its card says about how it was made."""
+
+    pipeline: Pipeline
+    card: dict[str, Any]
+
+
+def train_corpus(
+    frame: pd.DataFrame,
+    *,
+    held_out_topics: Sequence[str] | None = HELD_OUT_TOPICS,
+    c: float = C,
+    sources: Sequence[str] = (),
+) -> TrainResult:
+    """Train on labelled rows (:func:`annotator.corpus.read_labelled`), holding out ``held_out_topics``.
+
+    The held-out rows are never trained on; their metrics go on the card. Topics not present in the data are
+    ignored; None or no held-out row trains on everything and records no held-out metrics."""
+    from annotator.corpus import data_hash
+
+    topics = [t for t in (held_out_topics or ()) if t in set(frame["topic"].dropna())]
+    training, held_out = split_held_out(frame, topics) if topics else (frame.reset_index(drop=True), frame.iloc[:0])
+    if training.empty:
+        raise ModelError("no training rows left after holding out topics " + ", ".join(topics))
+    pipeline = train(training["text"].tolist(), training["label"].tolist(), pipeline=build_pipeline(c=c))
+    held = evaluate(pipeline, held_out["text"].tolist(), held_out["label"].tolist()) if len(held_out) else None
+    card = {
+        "training_data": {
+            "sha256": data_hash(training),
+            "rows": len(training),
+            "articles": int(training["article_id"].nunique()),
+            "topics": sorted(training["topic"].dropna().unique().tolist()),
+            "label_counts": {k: int(v) for k, v in training["label"].value_counts().sort_index().items()},
+            "files": list(sources),
+        },
+        "held_out": {
+            "split": "by topic",
+            "topics": topics,
+            "sha256": data_hash(held_out) if len(held_out) else None,
+            "rows": len(held_out),
+            "metrics": held,
+        },
+        "params": {"C": c, "seed": SEED, "calibration": "temperature", "features": "guideline + word 1-2 + char 3-5"},
+    }
+    return TrainResult(pipeline, card)

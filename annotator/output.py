@@ -9,7 +9,7 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -66,23 +66,27 @@ def write_rows(
     fmt: str,
     columns: Sequence[str],
     commit_if: Callable[[int], bool] | None = None,
+    types: Mapping[str, Any] | None = None,
 ) -> int:
     """Write chunks of rows (dicts with ``columns`` as keys) and return how many rows were written.
 
     ``path`` None or ``-`` writes to standard output (not for Parquet). A file is replaced only
-    once complete, and only if ``commit_if(rows written)`` is true (default: always)."""
+    once complete, and only if ``commit_if(rows written)`` is true (default: always). ``types``
+    gives pyarrow types of extra columns; in CSV, values of nested types (lists, structs, maps)
+    are written as JSON text."""
+    nested = _nested_columns(types)
     if path is None or path == "-":
         if fmt == "parquet":
             raise InputError("--format parquet", "Parquet needs an output file; pass -o FILE")
-        return _write_stream(chunks, sys.stdout, fmt=fmt, columns=columns)
+        return _write_stream(chunks, sys.stdout, fmt=fmt, columns=columns, nested=nested)
     n = 0
     try:
         with atomic_path(path) as tmp:
             if fmt == "parquet":
-                n = _write_parquet(chunks, tmp, columns=columns)
+                n = _write_parquet(chunks, tmp, columns=columns, types=types)
             else:
                 with tmp.open("w", encoding="utf-8", newline="") as fh:
-                    n = _write_stream(chunks, fh, fmt=fmt, columns=columns)
+                    n = _write_stream(chunks, fh, fmt=fmt, columns=columns, nested=nested)
             if commit_if is not None and not commit_if(n):
                 raise DiscardOutputError
     except DiscardOutputError:
@@ -90,7 +94,17 @@ def write_rows(
     return n
 
 
-def _write_stream(chunks: Iterable[Sequence[Row]], fh: IO[str], *, fmt: str, columns: Sequence[str]) -> int:
+def _nested_columns(types: Mapping[str, Any] | None) -> tuple[str, ...]:
+    if not types:
+        return ()
+    import pyarrow as pa
+
+    return tuple(c for c, t in types.items() if pa.types.is_nested(t))
+
+
+def _write_stream(
+    chunks: Iterable[Sequence[Row]], fh: IO[str], *, fmt: str, columns: Sequence[str], nested: Sequence[str] = ()
+) -> int:
     n = 0
     if fmt == "jsonl":
         dumps = json.dumps
@@ -100,8 +114,12 @@ def _write_stream(chunks: Iterable[Sequence[Row]], fh: IO[str], *, fmt: str, col
     elif fmt == "csv":
         writer = csv.DictWriter(fh, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
+        dumps = json.dumps
         for chunk in chunks:
-            writer.writerows(chunk)
+            if nested:
+                writer.writerows({**row, **{c: dumps(row[c]) for c in nested if c in row}} for row in chunk)
+            else:
+                writer.writerows(chunk)
             n += len(chunk)
     else:
         raise InputError("--format", f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
@@ -109,12 +127,14 @@ def _write_stream(chunks: Iterable[Sequence[Row]], fh: IO[str], *, fmt: str, col
     return n
 
 
-def _write_parquet(chunks: Iterable[Sequence[Row]], path: Path, *, columns: Sequence[str]) -> int:
+def _write_parquet(
+    chunks: Iterable[Sequence[Row]], path: Path, *, columns: Sequence[str], types: Mapping[str, Any] | None = None
+) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    types = {"index": pa.int64(), "start": pa.int64(), "end": pa.int64()}
-    schema = pa.schema([(c, types.get(c, pa.string())) for c in columns])
+    known = {"index": pa.int64(), "start": pa.int64(), "end": pa.int64(), **(types or {})}
+    schema = pa.schema([(c, known.get(c, pa.string())) for c in columns])
     n = 0
     with pq.ParquetWriter(path, schema) as writer:
         for chunk in chunks:

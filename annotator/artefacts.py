@@ -1,0 +1,239 @@
+"""Model artefacts: the only code that reads or writes ``models/``.
+
+A model directory holds ``model.skops`` (the fitted pipeline, saved with skops: loading pickle or joblib can run
+arbitrary code) and ``card.json``: version (a content hash of ``model.skops``), labels, training-data hash and size,
+metrics on the held-out split, library versions, guideline version, creation time.
+
+Loading accepts only the types the project trusts (:data:`TRUSTED`); a file whose hash is not the card's, a card
+from another label set, or a model saved with another scikit-learn minor version is refused with a
+:class:`~annotator.errors.ModelError` saying why, never loaded silently. Files are written atomically.
+
+The shipped default model is ``models/default`` in a checkout and the package ``annotator.models`` in the wheel.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import platform
+import re
+import zipfile
+from datetime import UTC, datetime
+from importlib import metadata, resources
+from pathlib import Path
+from typing import Any
+
+from annotator.errors import ModelError
+from annotator.labels import labels
+from annotator.model import Model, prune
+from annotator.output import atomic_path
+from annotator.resources import schema_path
+
+MODEL_FILE = "model.skops"
+CARD_FILE = "card.json"
+CARD_FORMAT = 1
+DEFAULT_NAME = "default"
+GUIDELINE_FILE = "guideline.html"
+LIBRARIES = ("scikit-learn", "skops", "numpy", "scipy")
+_CHECKOUT = Path(__file__).resolve().parent.parent / "models"
+
+# Types a model file may contain beyond those skops trusts by default (numpy, scipy and scikit-learn estimators
+# and plain Python containers). Anything else is refused.
+TRUSTED: tuple[str, ...] = (
+    "annotator.features.GuidelineFeatures",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._TemperatureScaling",
+    "sklearn.model_selection._split.StratifiedKFold",
+)
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+_GUIDELINE_META = re.compile(r'<meta\s+name="guideline-version"\s+content="([^"]+)"', re.IGNORECASE)
+
+
+def default_path() -> Path:
+    """The shipped default model directory (the wheel's ``annotator.models``, else the checkout's
+    ``models/default``)."""
+    try:
+        shipped = Path(str(resources.files("annotator.models").joinpath(DEFAULT_NAME)))
+        if (shipped / CARD_FILE).is_file():
+            return shipped
+    except ModuleNotFoundError:
+        pass
+    return _CHECKOUT / DEFAULT_NAME
+
+
+def library_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in LIBRARIES:
+        out[name] = metadata.version(name)
+    return out
+
+
+def guideline_version() -> str:
+    """The guideline's version: its ``<meta name="guideline-version">``, else a hash of
+    ``schemas/guideline.html``; ``"none"`` when there is no guideline file."""
+    path = schema_path(GUIDELINE_FILE)
+    if not path.is_file():
+        return "none"
+    text = path.read_text(encoding="utf-8")
+    m = _GUIDELINE_META.search(text)
+    return m.group(1) if m else "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _canonical_zip(data: bytes) -> bytes:
+    """skops' zip made reproducible: object ids (Python ``id()`` values) and array file names renumbered in order
+    of appearance, compact JSON, fixed timestamps. The same model gives the same bytes, so the content hash is a
+    version."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    schema = json.loads(src.read("schema.json"))
+    ids: dict[Any, int] = {}
+    files: dict[str, str] = {}
+    stack: list[Any] = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if "__id__" in node:
+                node["__id__"] = ids.setdefault(node["__id__"], len(ids) + 1)
+            if isinstance(node.get("file"), str) and node["file"] in src.namelist():
+                node["file"] = files.setdefault(node["file"], f"{len(files)}{Path(node['file']).suffix}")
+            stack.extend(reversed(list(node.values())))
+        elif isinstance(node, list):
+            stack.extend(reversed(node))
+    members = [("schema.json", json.dumps(schema, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))]
+    members += [(new, src.read(old)) for old, new in files.items()]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
+        for name, content in members:
+            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            dst.writestr(info, content, compresslevel=9)
+    return out.getvalue()
+
+
+def save(model: Model | Any, directory: str | Path, card_extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Save a trained model (a :class:`~annotator.model.Model` or its fitted pipeline) to ``directory``.
+
+    Writes ``model.skops`` and ``card.json`` atomically and returns the card. ``card_extra`` (training data,
+    metrics, parameters) is merged into the card.
+    """
+    import skops.io as sio
+
+    pipeline = model.pipeline if isinstance(model, Model) else model
+    Model(pipeline)  # refuses anything that is not a trained annotator pipeline
+    classes = [str(c) for c in pipeline.classes_]
+    unknown = sorted(set(classes) - set(labels()))
+    if unknown:
+        raise ModelError(f"the model predicts {unknown}, which are not in the label set {list(labels())}")
+    prune(pipeline)
+    data = _canonical_zip(sio.dumps(pipeline))
+    digest = hashlib.sha256(data).hexdigest()
+    card: dict[str, Any] = {
+        "format": CARD_FORMAT,
+        "version": digest[:16],
+        "sha256": digest,
+        "labels": list(labels()),
+        "classes": classes,
+        "size_bytes": len(data),
+        "libraries": library_versions(),
+        "guideline_version": guideline_version(),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    card.update(card_extra or {})
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    with atomic_path(directory / MODEL_FILE) as tmp:
+        tmp.write_bytes(data)
+    with atomic_path(directory / CARD_FILE) as tmp:
+        tmp.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return card
+
+
+def read_card(path: str | Path | None = None) -> dict[str, Any]:
+    """The card of the model at ``path`` (a model directory or its ``model.skops``; None: the default)."""
+    directory = _directory(path)
+    card_path = directory / CARD_FILE
+    if not card_path.is_file():
+        if not directory.exists():
+            raise ModelError(f"{directory}: no such model directory; train one with `annotator train DATA --out DIR`")
+        raise ModelError(f"{directory}: no {CARD_FILE}; not a saved model (train one with `annotator train`)")
+    try:
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(f"{card_path}: cannot read the card ({exc})") from exc
+    if not isinstance(card, dict):
+        raise ModelError(f"{card_path}: not a model card (expected a JSON object)")
+    for key in ("version", "sha256", "labels", "libraries"):
+        if key not in card:
+            raise ModelError(f"{card_path}: field {key!r} missing; not a model card")
+    return card
+
+
+def _directory(path: str | Path | None) -> Path:
+    if path is None:
+        return default_path()
+    p = Path(path)
+    return p.parent if p.name == MODEL_FILE or p.suffix == ".skops" else p
+
+
+def _minor(version: str) -> tuple[str, ...]:
+    return tuple(version.split(".")[:2])
+
+
+def load_model(path: str | Path | None = None) -> Model:
+    """Load a saved model as a :class:`~annotator.model.Model` (a :class:`~annotator.predictions.Predictor`).
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A model directory (or its ``model.skops``); None: the shipped default model.
+
+    Raises
+    ------
+    ModelError
+        No model there; the file's hash is not the card's (changed after saving); the card's labels are not the
+        label set of ``schemas/label_config.xml``; the model was saved with another scikit-learn major/minor
+        version; the file holds a type the project does not trust.
+    """
+    import skops.io as sio
+
+    directory = _directory(path)
+    card = read_card(directory)
+    model_path = directory / MODEL_FILE
+    try:
+        data = model_path.read_bytes()
+    except OSError as exc:
+        raise ModelError(f"{model_path}: cannot read ({exc.strerror or exc})") from exc
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != card["sha256"]:
+        raise ModelError(
+            f"{model_path}: content hash {digest[:16]} is not the card's {str(card['sha256'])[:16]}: the file "
+            "changed after it was saved; restore it or retrain"
+        )
+    if list(card["labels"]) != list(labels()) and set(card["labels"]) != set(labels()):
+        raise ModelError(
+            f"{directory}: the model was trained for labels {card['labels']}, but schemas/label_config.xml "
+            f"defines {list(labels())}; retrain it on data with the current labels"
+        )
+    saved = str(card["libraries"].get("scikit-learn", "unknown"))
+    installed = metadata.version("scikit-learn")
+    if _minor(saved) != _minor(installed):
+        raise ModelError(
+            f"{directory}: saved with scikit-learn {saved}, this is scikit-learn {installed}; models load only "
+            "with the same major.minor version: retrain it (annotator train) or install the version it needs"
+        )
+    try:
+        untrusted = sio.get_untrusted_types(data=data)
+    except Exception as exc:  # a corrupt zip or schema: skops raises various errors
+        raise ModelError(f"{model_path}: not a readable skops file ({type(exc).__name__}: {exc})") from exc
+    refused = sorted(set(untrusted) - set(TRUSTED))
+    if refused:
+        raise ModelError(f"{model_path}: holds types the project does not trust ({', '.join(refused)}); not loaded")
+    try:
+        pipeline = sio.loads(data, trusted=list(untrusted))
+    except Exception as exc:
+        raise ModelError(f"{model_path}: cannot load ({type(exc).__name__}: {exc})") from exc
+    classes = [str(c) for c in getattr(pipeline, "classes_", [])]
+    if classes != list(card.get("classes", classes)) or not set(classes) <= set(labels()):
+        raise ModelError(f"{model_path}: the model's classes {classes} do not match its card or the label set")
+    return Model(pipeline, version=str(card["version"]), card=card)
