@@ -1,8 +1,9 @@
 """Pre-label corpora larger than memory, on all local cores or on a Dask cluster.
 
 The driver reads articles as a stream and cuts it into **partitions** of ``chunk_size`` whole articles. A worker
-splits a partition into sentences, predicts them, ranks them (:mod:`annotator.ranking`, one ranker per partition, so
-the result does not depend on which worker ran it) and encodes the partition in the output format. The driver writes
+splits a partition into sentences, predicts them (:func:`annotator.prelabel.prelabel_rows`), ranks them
+(:mod:`annotator.ranking`, on the partition's own predicted label distribution, so the result does not depend on
+which worker ran it) and encodes the partition in the output format. The driver writes
 the encoded partitions in input order into a temporary file that is renamed over the output once complete, so both
 engines write byte-identical files and a failed run leaves the output as it was.
 
@@ -11,7 +12,8 @@ At most ``2 × workers`` partitions are in flight: memory stays flat however lar
 Engines
 -------
 ``local``
-    A process pool (one process per core by default); each process loads the model once, from its directory.
+    A process pool (one process per core by default); the driver loads the model and each process receives it
+    once, when it starts. With one worker, or a corpus of one partition, everything runs in the driver.
 ``dask``
     ``dask.distributed``: a ``LocalCluster`` of ``workers`` single-threaded processes, or the cluster at
     ``scheduler``. The model is scattered to every worker once (``broadcast``), then only partitions travel.
@@ -35,27 +37,15 @@ from annotator.errors import InputError, ModelError
 from annotator.ingest import Article
 from annotator.output import DiscardOutputError, atomic_path
 from annotator.predictions import Predictor
-from annotator.ranking import Ranker
+from annotator.prelabel import COLUMNS as PRELABEL_COLUMNS
+from annotator.prelabel import arrow_types, prelabel_rows
+from annotator.ranking import priority, rarity_weights
 
 ENGINES = ("local", "dask")
 FORMATS = ("jsonl", "csv", "parquet", "label-studio")
-SPLIT_COLUMNS = (
-    "article_id",
-    "sentence_id",
-    "index",
-    "start",
-    "end",
-    "text",
-    "kind",
-    "quote_id",
-    "title",
-    "source",
-    "url",
-    "published",
-)
-#: what prediction adds to each sentence row; ``priority`` is the active-learning order (lower: label sooner)
-PREDICTION_COLUMNS = ("label", "score", "scores", "model_version", "source_spans", "cue_spans", "priority")
-COLUMNS = SPLIT_COLUMNS + PREDICTION_COLUMNS
+#: the prelabel rows (split columns, then the prediction) plus ``priority``, the active-learning order (lower: label
+#: sooner; see :mod:`annotator.ranking`)
+COLUMNS = (*PRELABEL_COLUMNS, "priority")
 _NESTED = ("scores", "source_spans", "cue_spans")
 
 Row = dict[str, Any]
@@ -96,22 +86,14 @@ def label_rows(articles: Sequence[Article], predictor: Predictor) -> list[Row]:
     """Sentence rows of ``articles`` with the model's prediction and the labelling priority of each sentence."""
     from annotator.split import article_rows
 
-    rows = [row for article in articles for row in article_rows(article)]
-    predictions = predictor.predict([r["text"] for r in rows])
-    priorities = Ranker(predictor.classes).priorities(predictions)
-    version = predictor.model_version
-    for row, p, priority in zip(rows, predictions, priorities, strict=True):
-        row["label"] = p.label
-        row["score"] = p.score
-        row["scores"] = p.scores
-        row["model_version"] = version
-        row["source_spans"] = [list(s) for s in p.source_spans]
-        row["cue_spans"] = [list(s) for s in p.cue_spans]
-        row["priority"] = priority
+    rows = prelabel_rows([row for article in articles for row in article_rows(article)], predictor)
+    weights = rarity_weights(Counter(r["label"] for r in rows), predictor.classes)
+    for row in rows:
+        row["priority"] = priority(row["score"], weights[row["label"]])
     return rows
 
 
-def encode(rows: Sequence[Row], job: Job, classes: Sequence[str]) -> bytes:
+def encode(rows: Sequence[Row], job: Job, model: Predictor) -> bytes:
     """``rows`` in the output format, as the bytes of one partition (no header, no enclosing brackets)."""
     if job.fmt == "jsonl":
         dumps = json.dumps
@@ -129,7 +111,7 @@ def encode(rows: Sequence[Row], job: Job, classes: Sequence[str]) -> bytes:
     if job.fmt == "parquet":
         import pyarrow as pa
 
-        table = pa.Table.from_pylist(list(rows), schema=arrow_schema(classes))
+        table = pa.Table.from_pylist(list(rows), schema=arrow_schema(model))
         sink = pa.BufferOutputStream()
         with pa.ipc.new_stream(sink, table.schema) as writer:
             writer.write_table(table)
@@ -159,21 +141,12 @@ def _encode_tasks(rows: Sequence[Row], job: Job) -> str:
     return ",\n".join(out)
 
 
-def arrow_schema(classes: Sequence[str]) -> Any:
-    """The Parquet schema of prelabelled rows (``scores`` as a struct with one field per class)."""
+def arrow_schema(model: Predictor) -> Any:
+    """The Parquet schema of prelabelled rows (``scores`` as a struct with one field per class of ``model``)."""
     import pyarrow as pa
 
-    span = pa.list_(pa.list_(pa.int64()))
-    types = {
-        "index": pa.int64(),
-        "start": pa.int64(),
-        "end": pa.int64(),
-        "score": pa.float64(),
-        "priority": pa.float64(),
-        "scores": pa.struct([(c, pa.float64()) for c in classes]),
-        "source_spans": span,
-        "cue_spans": span,
-    }
+    types = {"index": pa.int64(), "start": pa.int64(), "end": pa.int64(), "priority": pa.float64()}
+    types.update(arrow_types(model))
     return pa.schema([(c, types.get(c, pa.string())) for c in COLUMNS])
 
 
@@ -181,7 +154,7 @@ def run_partition(articles: Sequence[Article], predictor: Predictor, job: Job, i
     """Split, predict, rank and encode one partition."""
     rows = label_rows(articles, predictor)
     labels = Counter(r["label"] for r in rows)
-    return Partition(index, len(rows), encode(rows, job, predictor.classes), dict(labels))
+    return Partition(index, len(rows), encode(rows, job, predictor), dict(labels))
 
 
 # -- local engine: a process pool --------------------------------------------------------------------------------
@@ -360,7 +333,7 @@ def write(
     path: str | None,
     *,
     fmt: str,
-    classes: Sequence[str],
+    model: Predictor,
     commit_if: Callable[[Summary], bool] | None = None,
 ) -> Summary:
     """Write partitions, in order, to ``path`` or to standard output (``None`` or ``-``).
@@ -378,7 +351,7 @@ def write(
     try:
         with atomic_path(path) as tmp:
             if fmt == "parquet":
-                summary = _write_parquet(parts, tmp, classes)
+                summary = _write_parquet(parts, tmp, model)
             else:
                 with tmp.open("wb") as fh:
                     summary = _write_stream(parts, fh, fmt=fmt)
@@ -409,12 +382,12 @@ def _write_stream(parts: Iterable[Partition], fh: IO[bytes], *, fmt: str) -> Sum
     return summary
 
 
-def _write_parquet(parts: Iterable[Partition], path: Path, classes: Sequence[str]) -> Summary:
+def _write_parquet(parts: Iterable[Partition], path: Path, model: Predictor) -> Summary:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     summary = Summary(labels=Counter())
-    with pq.ParquetWriter(path, arrow_schema(classes)) as writer:
+    with pq.ParquetWriter(path, arrow_schema(model)) as writer:
         for part in parts:
             with pa.ipc.open_stream(part.payload) as reader:
                 writer.write_table(reader.read_all())

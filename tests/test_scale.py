@@ -27,7 +27,7 @@ def _prelabel(engine: Engine, out: Path, model_dir: Path, fmt: str = "jsonl", ch
     parts, predictor = run(
         read_articles([ARTICLES]), engine=engine, job=Job(fmt=fmt), model_dir=model_dir, chunk_size=chunk_size
     )
-    return write(parts, str(out), fmt=fmt, classes=predictor.classes)
+    return write(parts, str(out), fmt=fmt, model=predictor)
 
 
 @pytest.fixture(scope="module")
