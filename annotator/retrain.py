@@ -147,8 +147,8 @@ class Retrainer:
     load
         ``directory -> Predictor`` (:func:`annotator.artefacts.load_model`).
     publish
-        ``(project id, model version)``: called for every known project after a swap, to keep the project's
-        ``model_version`` equal to the backend's (so Label Studio shows the new predictions).
+        ``(project id, old version, new version)``: called for every known project after a swap, to keep the
+        project's ``model_version`` equal to the backend's (so Label Studio shows the new predictions).
     every
         Annotation events per retraining; ``START_TRAINING`` starts one regardless.
     executor
@@ -163,7 +163,7 @@ class Retrainer:
         seed: Sequence[Labelled],
         models_dir: str | Path,
         load: Callable[[str], Predictor],
-        publish: Callable[[int, str], None] | None = None,
+        publish: Callable[[int, str, str], None] | None = None,
         every: int = 10,
         executor: Executor | None = None,
     ) -> None:
@@ -312,7 +312,7 @@ class Retrainer:
                 known = sorted(self._projects)
             for project in known:
                 try:
-                    self.publish(project, predictor.model_version)
+                    self.publish(project, old.model_version, predictor.model_version)
                 except AnnotatorError as exc:  # the model is swapped; the project catches up on the next training
                     log.warning(
                         "could not set project %s's model_version to %s: %s", project, predictor.model_version, exc

@@ -297,7 +297,7 @@ def test_failed_retraining_keeps_the_model_and_says_why(model: Model, tmp_path: 
 
 def test_retraining_swaps_in_a_saved_model_and_publishes_its_version(model: Model, tmp_path: Path) -> None:
     labelled = [(s, "contested") for s in SENTENCES]
-    published: list[tuple[int, str]] = []
+    published: list[tuple[int, str, str]] = []
     holder = ModelHolder(model)
     retrainer = Retrainer(
         holder,
@@ -305,7 +305,7 @@ def test_retraining_swaps_in_a_saved_model_and_publishes_its_version(model: Mode
         seed=_seed(),
         models_dir=tmp_path,
         load=load_model,
-        publish=lambda project, version: published.append((project, version)),
+        publish=lambda project, old, new: published.append((project, old, new)),
     )
     try:
         with Server(create_app(holder, trainer=retrainer)) as server:
@@ -320,6 +320,6 @@ def test_retraining_swaps_in_a_saved_model_and_publishes_its_version(model: Mode
     assert new != model.model_version
     assert status["state"] == "idle" and status["last_version"] == new and status["last_labels"] == len(labelled)
     assert body["results"][0]["model_version"] == new
-    assert published == [(9, new)]
+    assert published == [(9, model.model_version, new)]
     assert (tmp_path / new / "model.skops").is_file()
     assert load_model(tmp_path / new).card["trained_on"]["project_labels"] == len(labelled)
