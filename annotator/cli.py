@@ -192,3 +192,9 @@ from annotator.cli_model import evaluate_cmd, prelabel_cmd, train_cmd  # noqa: E
 cli.add_command(train_cmd)
 cli.add_command(evaluate_cmd)
 cli.add_command(prelabel_cmd)
+from annotator.studio_cli import agreement_cmd, pull_cmd, push_cmd, studio_cmd  # noqa: E402
+
+cli.add_command(studio_cmd)
+cli.add_command(push_cmd)
+cli.add_command(pull_cmd)
+cli.add_command(agreement_cmd)

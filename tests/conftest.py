@@ -1,23 +1,229 @@
-"""Shared fixtures: a model trained here on the seed corpus (real pipeline, real artefact)."""
+"""Shared fixtures: a real Label Studio server for the session (started with the real ``annotator studio`` command),
+a connection to it, a small real scikit-learn model behind the ``Predictor`` protocol, and annotator's own model
+trained here on the seed corpus (``model_dir``).
+
+The first run migrates a fresh Label Studio database (a minute or two on a busy machine) and keeps the migrated, empty
+data directory under ``.cache/`` as a template; later sessions copy it, so the server starts in seconds. Each session
+still runs its own server process on its own copy.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SEED = REPO / "data" / "train"
+ARTICLES = REPO / "data" / "articles"
+ARTEFACTS = REPO / "test-artefacts"  # gitignored: screenshots and logs worth looking at
+CACHE = REPO / ".cache"
+ANNOTATOR = str(Path(sys.executable).parent / "annotator")
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    token: str
+    username: str
+    password: str
+    data_dir: Path
+
+
+def _template() -> Path:
+    """A migrated, empty Label Studio data directory (built once, then reused)."""
+    from annotator.localstudio import LocalStudio, free_port
+
+    template = CACHE / f"label-studio-{version('label-studio')}-template"
+    if (template / "label_studio.sqlite3").exists() and (template / "credentials.json").exists():
+        return template
+    building = template.with_name(template.name + f".building-{os.getpid()}")
+    shutil.rmtree(building, ignore_errors=True)
+    with LocalStudio(building, port=free_port()):
+        pass  # started (database migrated, admin and token created) and stopped
+    shutil.rmtree(template, ignore_errors=True)
+    building.rename(template)
+    return template
+
+
+@pytest.fixture(scope="session")
+def studio_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``annotator studio`` on a free port, on a copy of the template; stopped with SIGINT (Ctrl-C) at the end,
+    which must end it cleanly (exit status 0, port closed)."""
+    from annotator.localstudio import free_port, healthy
+
+    data_dir = tmp_path_factory.mktemp("studio") / "data"
+    shutil.copytree(_template(), data_dir, ignore=shutil.ignore_patterns("*.log"))
+    creds = json.loads((data_dir / "credentials.json").read_text(encoding="utf-8"))
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = (tmp_path_factory.getbasetemp() / "annotator-studio.log").open("wb")
+    proc = subprocess.Popen(
+        [ANNOTATOR, "studio", "--port", str(port), "--data-dir", str(data_dir)], stdout=log, stderr=subprocess.STDOUT
+    )
+    deadline = time.monotonic() + 240
+    while not healthy(url):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"annotator studio did not come up; see {log.name} and {data_dir}/label-studio.log")
+        time.sleep(0.5)
+    yield Server(url, creds["token"], creds["username"], creds["password"], data_dir)
+    proc.send_signal(signal.SIGINT)
+    status = proc.wait(timeout=60)
+    log.close()
+    assert status == 0, f"annotator studio exited with {status} on Ctrl-C"
+    assert not healthy(url), "Label Studio still answers after annotator studio stopped"
+
+
+@pytest.fixture(scope="session")
+def sdk(studio_server: Server):  # type: ignore[no-untyped-def]
+    """The raw SDK client, to play the annotators' part and to inspect the server independently of our code."""
+    from label_studio_sdk.client import LabelStudio
+
+    return LabelStudio(base_url=studio_server.url, api_key=studio_server.token, timeout=300)
+
+
+@pytest.fixture
+def studio(studio_server: Server):  # type: ignore[no-untyped-def]
+    from annotator.studio import Studio
+
+    return Studio(studio_server.url, studio_server.token)
+
+
+@pytest.fixture
+def title() -> str:
+    """A project title no other test uses."""
+    return f"test {uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def cli_env(studio_server: Server) -> dict[str, str]:
+    return {**os.environ, "LABEL_STUDIO_URL": studio_server.url, "LABEL_STUDIO_API_KEY": studio_server.token}
+
+
+@pytest.fixture
+def project_tasks(sdk):  # type: ignore[no-untyped-def]
+    """A function: every task of project ``title`` as the server has it, read with the raw SDK (not our code)."""
+
+    def read(title: str) -> list[dict]:
+        projects = [p for p in sdk.projects.list(title=title) if p.title == title]
+        assert len(projects) == 1, f"expected one project titled {title!r}, found {len(projects)}"
+        return [
+            {
+                "id": t.id,
+                "data": t.data,
+                "predictions": [p if isinstance(p, dict) else p.dict() for p in t.predictions or []],
+                "annotations": [a if isinstance(a, dict) else a.dict() for a in t.annotations or []],
+                "project": projects[0].id,
+            }
+            for t in sdk.tasks.list(project=projects[0].id, fields="all", page_size=1000)
+        ]
+
+    return read
+
+
+# -- a small real model behind the Predictor protocol --------------------------------------------
+
+_SOURCE_BEFORE = re.compile(r"((?:[A-Z][\w'’.-]*\s+){1,4})$")
+
+
+class SklearnPredictor:
+    """TF-IDF + logistic regression, trained on the sample articles with labels from the shared lexicon's cues
+    (a dispute cue: contested; a reporting verb: attributed; else unverified). Cue spans are lexicon matches;
+    the source span is the run of capitalised words right before a reporting verb."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+
+        from annotator.lexicon import lexicon
+
+        self._lex = lexicon()
+        y = [self._cue_label(t) for t in texts]
+        self.pipeline = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), min_df=1), LogisticRegression(max_iter=500))
+        self.pipeline.fit(list(texts), y)
+        digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:8]
+        self._version = f"test-tfidf-lr-{digest}"
+
+    def _cue_label(self, text: str) -> str:
+        if self._lex.spans("dispute_cues", text):
+            return "contested"
+        if self._lex.spans("reporting_verbs", text):
+            return "attributed"
+        return "unverified"
+
+    @property
+    def model_version(self) -> str:
+        return self._version
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return tuple(str(c) for c in self.pipeline.classes_)
+
+    def predict(self, texts: Sequence[str]):  # type: ignore[no-untyped-def]
+        from annotator.predictions import Prediction
+
+        if not texts:
+            return []
+        proba = self.pipeline.predict_proba(list(texts))
+        classes = self.classes
+        out = []
+        for text, p in zip(texts, proba, strict=True):
+            best = int(np.argmax(p))
+            verbs = self._lex.spans("reporting_verbs", text)
+            cues = sorted(verbs + self._lex.spans("dispute_cues", text))
+            sources = []
+            for start, _end in verbs:
+                m = _SOURCE_BEFORE.search(text[:start])
+                if m:
+                    sources.append((m.start(1), m.start(1) + len(m.group(1).rstrip())))
+            out.append(
+                Prediction(
+                    label=classes[best],
+                    score=float(p[best]),
+                    scores={c: float(x) for c, x in zip(classes, p, strict=True)},
+                    source_spans=tuple(sources),
+                    cue_spans=tuple(cues),
+                )
+            )
+        return out
+
+
+@pytest.fixture(scope="session")
+def sample_rows() -> list[dict]:
+    from annotator.split import split
+
+    return split([ARTICLES]).to_dict("records")
+
+
+@pytest.fixture(scope="session")
+def predictor(sample_rows: list[dict]) -> SklearnPredictor:
+    return SklearnPredictor([str(r["text"]) for r in sample_rows])
 
 
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A model trained on ``data/train`` and saved with :func:`annotator.artefacts.save` (once per session)."""
+    """annotator's pipeline trained on ``data/train`` and saved with :func:`annotator.artefacts.save` (once per
+    session)."""
     from annotator import artefacts
     from annotator.corpus import read_labelled
     from annotator.model import train
 
-    frame = read_labelled([SEED])
+    frame = read_labelled([REPO / "data" / "train"])
     directory = tmp_path_factory.mktemp("model")
     artefacts.save(train(frame["text"].tolist(), frame["label"].tolist()), directory)
     return directory

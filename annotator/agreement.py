@@ -1,0 +1,153 @@
+"""Agreement between annotators on labelled rows (``pull``'s output): Krippendorff's alpha overall and per label,
+Cohen's kappa per annotator pair, the confusion between annotators, and the sentences they disagree on. Pure.
+
+Label Studio's free edition has none of this (agreement is an Enterprise feature there).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from annotator.errors import InputError
+from annotator.labels import labels
+
+REQUIRED = ("sentence_id", "annotator", "label")
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """The agreement figures of one set of labelled rows.
+
+    ``alpha`` is Krippendorff's alpha (nominal) over all labels; ``alpha_per_label`` the alpha of each label against
+    the rest (label vs not label); ``kappa`` has one row per annotator pair with the number of sentences both labelled;
+    ``confusion`` counts, over every pair of annotations of the same sentence by different annotators, which label met
+    which (symmetric); ``disagreements`` lists each sentence with more than one label, with every annotator's label.
+    """
+
+    alpha: float
+    alpha_per_label: dict[str, float]
+    kappa: pd.DataFrame
+    confusion: pd.DataFrame
+    disagreements: pd.DataFrame
+    annotators: int
+    sentences: int
+    annotations: int
+
+
+def _check(rows: pd.DataFrame) -> pd.DataFrame:
+    missing = [c for c in REQUIRED if c not in rows.columns]
+    if missing:
+        raise InputError("labelled rows", f"column {missing[0]!r} missing; got {list(rows.columns)}")
+    df = rows.dropna(subset=["label"])[list(REQUIRED) + (["text"] if "text" in rows.columns else [])].copy()
+    df["annotator"] = df["annotator"].astype(str)
+    df["sentence_id"] = df["sentence_id"].astype(str)
+    df["label"] = df["label"].astype(str)
+    # an annotator who labelled a sentence twice counts once, with the later label
+    return df.drop_duplicates(subset=["sentence_id", "annotator"], keep="last")
+
+
+def _alpha(matrix: np.ndarray[Any, np.dtype[np.float64]]) -> float:
+    import krippendorff
+
+    # alpha is undefined (krippendorff raises) without a sentence labelled twice or with a single value overall
+    pairable = (np.count_nonzero(~np.isnan(matrix), axis=0) >= 2).any() if matrix.size else False
+    if not pairable or len(np.unique(matrix[~np.isnan(matrix)])) < 2:
+        return float("nan")
+    return float(krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal"))
+
+
+def agreement(rows: pd.DataFrame, *, label_order: Sequence[str] | None = None) -> Agreement:
+    """Agreement figures of labelled rows (columns ``sentence_id``, ``annotator``, ``label``; more are ignored)."""
+    from sklearn.metrics import cohen_kappa_score
+
+    df = _check(rows)
+    order = list(label_order or labels())
+    order += sorted(set(df["label"]) - set(order))
+    wide = df.pivot(index="annotator", columns="sentence_id", values="label")
+    codes = {label: i for i, label in enumerate(order)}
+    matrix = wide.apply(lambda col: col.map(codes)).to_numpy(dtype=float)
+
+    alpha = _alpha(matrix)
+    per_label = {}
+    for label, code in codes.items():
+        binary = np.where(np.isnan(matrix), np.nan, (matrix == code).astype(float))
+        per_label[label] = _alpha(binary)
+
+    pairs = []
+    for a, b in itertools.combinations(wide.index, 2):
+        both = wide.loc[[a, b]].dropna(axis=1)
+        n = both.shape[1]
+        kappa = float("nan")
+        if n:
+            x, y = both.loc[a].tolist(), both.loc[b].tolist()
+            # kappa is undefined (0/0) when both annotators used one and the same label throughout
+            if len(set(x) | set(y)) > 1:
+                kappa = float(cohen_kappa_score(x, y, labels=order))
+        pairs.append({"annotator_a": a, "annotator_b": b, "sentences": n, "kappa": kappa})
+    kappa_df = pd.DataFrame(pairs, columns=["annotator_a", "annotator_b", "sentences", "kappa"])
+
+    confusion = pd.DataFrame(0, index=pd.Index(order, name="label"), columns=pd.Index(order, name="other"))
+    for _sid, group in df.groupby("sentence_id"):
+        for x, y in itertools.permutations(group["label"].tolist(), 2):
+            confusion.loc[x, y] += 1
+
+    multi = df.groupby("sentence_id")["label"].nunique()
+    disputed = df[df["sentence_id"].isin(multi[multi > 1].index)]
+    disagreements = (
+        disputed.assign(vote=disputed["annotator"] + "=" + disputed["label"])
+        .groupby("sentence_id", sort=True)
+        .agg(
+            text=("text", "first") if "text" in disputed.columns else ("label", lambda s: None),
+            labels=("label", lambda s: " ".join(sorted(set(s)))),
+            votes=("vote", lambda s: " ".join(sorted(s))),
+        )
+        .reset_index()
+    )
+    return Agreement(
+        alpha=alpha,
+        alpha_per_label=per_label,
+        kappa=kappa_df,
+        confusion=confusion,
+        disagreements=disagreements,
+        annotators=int(wide.shape[0]),
+        sentences=int(wide.shape[1]),
+        annotations=len(df),
+    )
+
+
+def _fmt(x: float) -> str:
+    return "n/a" if np.isnan(x) else f"{x:.3f}"
+
+
+def summary(result: Agreement, *, max_disagreements: int = 20) -> str:
+    """A plain-text report of :func:`agreement`'s figures."""
+    lines = [
+        f"{result.annotations} annotations by {result.annotators} annotators on {result.sentences} sentences",
+        f"Krippendorff's alpha (nominal): {_fmt(result.alpha)}",
+        "per label (label vs the rest): "
+        + ", ".join(f"{label} {_fmt(a)}" for label, a in result.alpha_per_label.items()),
+        "",
+        "Cohen's kappa per annotator pair:",
+    ]
+    for pair in result.kappa.to_dict("records"):
+        lines.append(
+            f"  {pair['annotator_a']} / {pair['annotator_b']}: {_fmt(pair['kappa'])} on {pair['sentences']} sentences"
+        )
+    if result.kappa.empty:
+        lines.append("  (fewer than two annotators)")
+    lines += ["", "confusion between annotators (pairs of labels on the same sentence):", result.confusion.to_string()]
+    n = len(result.disagreements)
+    lines += ["", f"{n} sentence{'s' if n != 1 else ''} to adjudicate" + (":" if n else "")]
+    for row in result.disagreements.head(max_disagreements).itertuples(index=False):
+        text = str(row.text) if row.text is not None else ""
+        text = text if len(text) <= 80 else text[:79] + "…"
+        lines.append(f"  {row.sentence_id}  {row.votes}  {text}")
+    if n > max_disagreements:
+        lines.append(f"  … and {n - max_disagreements} more (use --disagreements FILE for all)")
+    return "\n".join(lines)

@@ -1,0 +1,232 @@
+"""A local Label Studio for one machine: ``annotator studio`` and ``make demo``.
+
+Runs ``label-studio start`` from this environment with SQLite in a data directory (or PostgreSQL through Label
+Studio's own ``DJANGO_DB=default`` and ``POSTGRE_*`` settings), the admin user and a legacy API token created
+non-interactively, analytics, version checks and error reporting to outside services turned off. The credentials are
+generated once and kept in ``credentials.json`` (mode 0600) in the data directory; they are never printed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from annotator.errors import StudioError
+
+CREDENTIALS = "credentials.json"
+LOG = "label-studio.log"
+DEFAULT_DIR = ".studio"
+DEFAULT_PORT = 8080
+_QUIET_ENV = {
+    "COLLECT_ANALYTICS": "false",
+    "LATEST_VERSION_CHECK": "false",
+    "SENTRY_DSN": "",
+    "FRONTEND_SENTRY_DSN": "",
+    # the ML backend (annotator's) runs on this machine too; Label Studio would refuse to call a local address
+    "ML_BLOCK_LOCAL_IP": "false",
+    "SSRF_PROTECTION_ENABLED": "false",
+}
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """The local admin's login and API token (a legacy token: ``Authorization: Token ...``)."""
+
+    username: str
+    password: str
+    token: str
+
+    def __repr__(self) -> str:  # never show secrets in logs or tracebacks
+        return f"Credentials(username={self.username!r}, password=..., token=...)"
+
+
+@dataclass(frozen=True)
+class Postgres:
+    """Connection settings of a PostgreSQL database for Label Studio (instead of SQLite)."""
+
+    host: str
+    port: int
+    name: str
+    user: str
+    password: str
+
+    def env(self) -> dict[str, str]:
+        return {
+            "DJANGO_DB": "default",
+            "POSTGRE_HOST": self.host,
+            "POSTGRE_PORT": str(self.port),
+            "POSTGRE_NAME": self.name,
+            "POSTGRE_USER": self.user,
+            "POSTGRE_PASSWORD": self.password,
+        }
+
+
+def credentials(data_dir: str | Path) -> Credentials:
+    """The credentials stored in ``data_dir``, created (0600) on first use."""
+    path = Path(data_dir) / CREDENTIALS
+    if path.exists():
+        try:
+            stored = json.loads(path.read_text(encoding="utf-8"))
+            return Credentials(username=stored["username"], password=stored["password"], token=stored["token"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise StudioError(f"{path}: not a credentials file ({exc}); delete it to create new credentials") from exc
+    path.parent.mkdir(parents=True, exist_ok=True)
+    creds = Credentials(
+        username="admin@annotator.local", password=secrets.token_urlsafe(12), token=secrets.token_hex(20)
+    )
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump({"username": creds.username, "password": creds.password, "token": creds.token}, fh)
+    return creds
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def _label_studio() -> str:
+    beside = Path(sys.executable).parent / "label-studio"
+    found = str(beside) if beside.exists() else shutil.which("label-studio")
+    if not found:
+        raise StudioError("label-studio is not installed; install the studio extra: pip install 'annotator[studio]'")
+    return found
+
+
+_RESET_SIGINT = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])"
+)
+
+
+def healthy(url: str, timeout: float = 2.0) -> bool:
+    """Whether Label Studio at ``url`` answers ``/health`` with 200."""
+    try:
+        with urllib.request.urlopen(f"{url.rstrip('/')}/health", timeout=timeout) as response:
+            return int(response.status) == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+class LocalStudio:
+    """A Label Studio server process on ``127.0.0.1:port``; use as a context manager, or call start/stop."""
+
+    def __init__(
+        self,
+        data_dir: str | Path = DEFAULT_DIR,
+        *,
+        port: int = DEFAULT_PORT,
+        postgres: Postgres | None = None,
+        extra_env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.data_dir = Path(data_dir).resolve()
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.postgres = postgres
+        self.extra_env = dict(extra_env or {})
+        self.credentials = credentials(self.data_dir)
+        self.log_path = self.data_dir / LOG
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def command(self) -> list[str]:
+        c = self.credentials
+        # a background job of a non-interactive shell ignores SIGINT, and children inherit that: exec the server
+        # through a one-line reset, so that stop() can end it with SIGINT as Ctrl-C would
+        reset = [sys.executable, "-c", _RESET_SIGINT] if signal.getsignal(signal.SIGINT) == signal.SIG_IGN else []
+        return [
+            *reset,
+            _label_studio(),
+            "start",
+            "--no-browser",
+            "--data-dir",
+            str(self.data_dir),
+            "--internal-host",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "--username",
+            c.username,
+            "--password",
+            c.password,
+            "--user-token",
+            c.token,
+            "--enable-legacy-api-token",
+        ]
+
+    def env(self) -> dict[str, str]:
+        env = {**os.environ, **_QUIET_ENV, "LABEL_STUDIO_BASE_DATA_DIR": str(self.data_dir)}
+        if self.postgres is not None:
+            env.update(self.postgres.env())
+        env.update(self.extra_env)
+        return env
+
+    def start(self, *, timeout: float = 180.0) -> LocalStudio:
+        """Start the server and wait until ``/health`` answers; raise :class:`StudioError` if it does not."""
+        if healthy(self.url, timeout=0.5):
+            raise StudioError(f"something already answers on {self.url}; choose another --port")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("ab")
+        try:
+            self.process = subprocess.Popen(
+                self.command(),
+                env=self.env(),
+                cwd=self.data_dir,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # Ctrl-C in our terminal reaches us; we stop the whole group
+            )
+        finally:
+            log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise StudioError(f"Label Studio exited with status {self.process.returncode}; see {self.log_path}")
+            if healthy(self.url):
+                return self
+            time.sleep(0.5)
+        self.stop()
+        raise StudioError(f"Label Studio did not answer {self.url}/health within {timeout:.0f} s; see {self.log_path}")
+
+    def stop(self, *, timeout: float = 20.0) -> None:
+        """Stop the server (SIGINT, then SIGTERM, then SIGKILL to its process group)."""
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):  # each after the previous had `timeout` s
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, sig)
+            try:
+                process.wait(timeout=timeout)
+                return
+            except subprocess.TimeoutExpired:
+                continue
+
+    def wait(self) -> int:
+        """Block until the server exits; return its status."""
+        if self.process is None:
+            return 0
+        return self.process.wait()
+
+    def __enter__(self) -> LocalStudio:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

@@ -1,0 +1,230 @@
+"""The only module that talks to Label Studio (through ``label-studio-sdk``'s ``LabelStudio`` client).
+
+Every call is wrapped so that a server that cannot be reached, refuses the token or answers with an error becomes a
+one-line :class:`~annotator.errors.StudioError`. The SDK tells legacy tokens from personal access tokens (JWT refresh
+tokens, exchanged for short-lived access tokens) by itself. Tokens never appear in messages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from annotator.errors import StudioError
+
+URL_ENV = "LABEL_STUDIO_URL"
+TOKEN_ENV = "LABEL_STUDIO_API_KEY"
+_NO_RETRY: dict[str, Any] = {"max_retries": 0}  # an import retried after a dropped connection could duplicate tasks
+
+
+@dataclass(frozen=True)
+class Project:
+    """A Label Studio project, as far as we use it."""
+
+    id: int
+    title: str
+    model_version: str
+    maximum_annotations: int
+    task_count: int
+
+
+@dataclass(frozen=True)
+class TaskRef:
+    """A task already in a project: its id, the sentence it holds, and the model versions of its predictions."""
+
+    id: int
+    sentence_id: str
+    text: str
+    model_versions: frozenset[str]
+
+
+def _reason(exc: Exception) -> str:
+    from label_studio_sdk.core.api_error import ApiError
+
+    if isinstance(exc, ApiError):
+        body = exc.body
+        if isinstance(body, Mapping):
+            detail = body.get("detail") or body.get("validation_errors") or body
+            body = json.dumps(detail, ensure_ascii=False) if not isinstance(detail, str) else detail
+        text = " ".join(str(body).split())
+        if exc.status_code == 401:
+            return f"the token was refused (HTTP 401): {text[:200]}; check --token / ${TOKEN_ENV}"
+        return f"HTTP {exc.status_code}: {text[:300]}"
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+class Studio:
+    """A connection to one Label Studio server."""
+
+    def __init__(self, url: str, token: str, *, timeout: float = 600.0) -> None:
+        from label_studio_sdk.client import LabelStudio
+
+        if not url:
+            raise StudioError(f"no Label Studio URL; pass --url or set ${URL_ENV}")
+        if not token:
+            raise StudioError(f"no Label Studio API token; pass --token or set ${TOKEN_ENV}")
+        self.url = url.rstrip("/")
+        with self._call("reading the token"):
+            # the SDK's client is typed, but loosely enough that Any is the honest type here
+            self.client: Any = LabelStudio(base_url=self.url, api_key=token, timeout=timeout)  # type: ignore[no-untyped-call]
+
+    @contextlib.contextmanager
+    def _call(self, what: str) -> Iterator[None]:
+        import httpx
+        from label_studio_sdk.core.api_error import ApiError
+
+        try:
+            yield
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            raise StudioError(f"cannot reach Label Studio at {self.url} ({what}): {exc}; is it running?") from exc
+        except (httpx.HTTPError, ApiError) as exc:
+            raise StudioError(f"Label Studio at {self.url} failed {what}: {_reason(exc)}") from exc
+
+    def check(self) -> str:
+        """Who we are logged in as (and proof that the server answers and takes the token)."""
+        with self._call("checking the connection"):
+            me = self.client.users.whoami()
+        return str(me.email or me.username or me.id)
+
+    # -- projects ---------------------------------------------------------------------------------
+
+    def find_project(self, title: str) -> Project | None:
+        """The project with this title, or None (the oldest, if several share it)."""
+        with self._call(f"looking up project {title!r}"):
+            found = [p for p in self.client.projects.list(title=title, page_size=100) if p.title == title]
+        if not found:
+            return None
+        return self.get_project(min(int(p.id) for p in found if p.id is not None))
+
+    def get_project(self, project_id: int) -> Project:
+        with self._call(f"reading project {project_id}"):
+            p = self.client.projects.get(id=project_id)
+        return Project(
+            id=int(p.id or project_id),
+            title=str(p.title),
+            model_version=str(p.model_version or ""),
+            maximum_annotations=int(p.maximum_annotations or 1),
+            task_count=int(p.task_number or 0),
+        )
+
+    def create_project(self, title: str, *, label_config: str, instructions: str, overlap: int) -> Project:
+        """Create a project with the label config, the guideline as instructions shown before labelling."""
+        with self._call(f"creating project {title!r}"):
+            p = self.client.projects.create(
+                title=title,
+                label_config=label_config,
+                expert_instruction=instructions,
+                show_instruction=True,
+                show_collab_predictions=True,
+                maximum_annotations=overlap,
+                show_skip_button=True,
+            )
+        return self.get_project(int(p.id))
+
+    def update_project(self, project_id: int, **fields: Any) -> None:
+        """Set project fields (``model_version``, ``maximum_annotations``, ...)."""
+        with self._call(f"updating project {project_id}"):
+            self.client.projects.update(id=project_id, **fields)
+
+    # -- tasks ------------------------------------------------------------------------------------
+
+    def task_refs(self, project_id: int, *, with_versions: bool = False, page_size: int = 1000) -> Iterator[TaskRef]:
+        """The tasks of a project: id, sentence id and text, and with ``with_versions`` the model versions of their
+        predictions (slower: the server then loads every task's predictions)."""
+        include = "id,data,predictions_model_versions" if with_versions else "id,data"
+        with self._call(f"listing the tasks of project {project_id}"):
+            pager = self.client.tasks.list(
+                project=project_id, fields="all" if with_versions else "task_only", include=include, page_size=page_size
+            )
+            for task in pager:
+                data = task.data or {}
+                versions = str(getattr(task, "predictions_model_versions", None) or "")
+                yield TaskRef(
+                    id=int(task.id),
+                    sentence_id=str(data.get("sentence_id", "")),
+                    text=str(data.get("text", "")),
+                    model_versions=frozenset(v.strip() for v in versions.split(",") if v.strip()),
+                )
+
+    def import_tasks(self, project_id: int, tasks: Sequence[Mapping[str, Any]]) -> int:
+        """Import tasks (with their predictions) in ONE request; return how many the server created.
+
+        Not retried: if the connection drops, the server may or may not have committed the batch, and a blind
+        retry would duplicate it. Callers re-read the project and send what is missing.
+        """
+        with self._call(f"importing {len(tasks)} tasks into project {project_id}"):
+            response = self.client.projects.import_tasks(
+                id=project_id,
+                request=tasks,  # plain JSON: no pydantic model per task
+                commit_to_project=True,
+                request_options=_NO_RETRY,
+            )
+        return int(getattr(response, "task_count", None) or 0)
+
+    def import_predictions(self, project_id: int, predictions: Sequence[Mapping[str, Any]]) -> int:
+        """Add predictions (each with its ``task`` id) to existing tasks in one request."""
+        with self._call(f"importing {len(predictions)} predictions into project {project_id}"):
+            response = self.client.projects.import_predictions(
+                id=project_id,
+                request=predictions,
+                request_options=_NO_RETRY,
+            )
+        return int(getattr(response, "created", None) or len(predictions))
+
+    # -- export -----------------------------------------------------------------------------------
+
+    def export_snapshot(self, project_id: int, *, timeout: float = 1800.0) -> list[dict[str, Any]]:
+        """Every task that has annotations, with its annotations (annotators expanded to their emails) and full
+        predictions, through an export snapshot (create, wait, download, delete). The download is spooled to a
+        temporary file, not held twice in memory."""
+        with self._call(f"exporting project {project_id}"):
+            snapshot = self.client.projects.exports.create(
+                id=project_id,
+                title="annotator pull",
+                task_filter_options={"only_with_annotations": True},
+                serialization_options={
+                    "predictions": {"only_id": False},
+                    "annotations__completed_by": {"only_id": False},
+                    "drafts": {"only_id": True},
+                    "include_annotation_history": False,
+                },
+            )
+            pk = int(snapshot.id)
+            try:
+                deadline = time.monotonic() + timeout
+                while str(snapshot.status) not in ("completed", "failed"):
+                    if time.monotonic() > deadline:
+                        raise StudioError(f"export of project {project_id} did not finish in {timeout:.0f} s")
+                    time.sleep(0.2)
+                    snapshot = self.client.projects.exports.get(id=project_id, export_pk=pk)
+                if str(snapshot.status) == "failed":
+                    raise StudioError(f"Label Studio could not export project {project_id}; see its log")
+                fd, tmp = tempfile.mkstemp(prefix="annotator-export-", suffix=".json")
+                try:
+                    with os.fdopen(fd, "wb") as fh:
+                        for chunk in self.client.projects.exports.download(
+                            id=project_id, export_pk=pk, export_type="JSON", request_options={"chunk_size": 1 << 20}
+                        ):
+                            fh.write(chunk)
+                    with Path(tmp).open("rb") as fh:
+                        tasks = json.load(fh)
+                finally:
+                    os.unlink(tmp)
+            finally:
+                with contextlib.suppress(Exception):
+                    self.client.projects.exports.delete(id=project_id, export_pk=pk)
+        if not isinstance(tasks, list):
+            raise StudioError(f"export of project {project_id} is not a list of tasks")
+        return tasks
+
+    def users(self) -> dict[int, str]:
+        """User id -> email (else username), to name annotators."""
+        with self._call("listing users"):
+            return {int(u.id): str(u.email or u.username or u.id) for u in self.client.users.list() if u.id is not None}
