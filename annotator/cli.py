@@ -187,14 +187,16 @@ def split_cmd(
 
 # -- commands defined in their own modules (one line each, to keep merges easy) -----------------------------------
 
-from annotator.cli_model import evaluate_cmd, prelabel_cmd, train_cmd  # noqa: E402  (they use the options above)
+from annotator.cli_model import evaluate_cmd, train_cmd  # noqa: E402  (they use the options above)
+from annotator.live_cli import connect_cmd, prelabel_cmd, serve_cmd  # noqa: E402
+from annotator.studio_cli import agreement_cmd, pull_cmd, push_cmd, studio_cmd  # noqa: E402
 
 cli.add_command(train_cmd)
 cli.add_command(evaluate_cmd)
 cli.add_command(prelabel_cmd)
-from annotator.studio_cli import agreement_cmd, pull_cmd, push_cmd, studio_cmd  # noqa: E402
-
 cli.add_command(studio_cmd)
 cli.add_command(push_cmd)
 cli.add_command(pull_cmd)
 cli.add_command(agreement_cmd)
+cli.add_command(serve_cmd)
+cli.add_command(connect_cmd)
