@@ -51,7 +51,7 @@ def load_predictor(model: str | None, no_model: bool) -> Predictor | None:
     if no_model:
         return None
     try:
-        from annotator import artefacts  # type: ignore[attr-defined]
+        from annotator import artefacts
     except ImportError:
         if model:
             raise InputError("--model", "this build has no model support (annotator.artefacts is missing)") from None
@@ -59,7 +59,7 @@ def load_predictor(model: str | None, no_model: bool) -> Predictor | None:
     from annotator.errors import ModelError
 
     try:
-        return artefacts.load_model(model)  # type: ignore[no-any-return]
+        return artefacts.load_model(model)
     except ModelError:
         if model:
             raise

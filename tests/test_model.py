@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from annotator.artefacts import library_versions, load_model, read_card, save
+from annotator.artefacts import load_model, read_card, save
 from annotator.corpus import HELD_OUT_TOPICS, CorpusReport, data_hash, read_labelled
 from annotator.errors import ModelError
 from annotator.labels import labels
@@ -108,7 +108,7 @@ def test_predictions_explain_with_the_cue_and_source(model, text, label, cue, so
 
 
 def test_prediction_contract(model, corpus):
-    texts = corpus["text"].tolist()[:300] + ["", "   ", "“", "İ" * 3]
+    texts = [*corpus["text"].tolist()[:300], "", "   ", "“", "İ" * 3]
     preds = model.predict(texts)
     assert len(preds) == len(texts)
     assert set(model.classes) == set(labels())
