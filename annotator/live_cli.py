@@ -20,12 +20,13 @@ DEFAULT_SEED = "data/train"
 DEFAULT_MODELS_DIR = "models/live"
 
 
-def _basic_auth(value: str | None) -> tuple[str, str] | None:
+def parse_auth(value: str | None, option: str = "--basic-auth") -> tuple[str, str] | None:
+    """``USER:PASS`` as a pair (None: no authentication)."""
     if not value:
         return None
     user, sep, password = value.partition(":")
     if not sep or not user or not password:
-        raise InputError("--basic-auth", "expected USER:PASSWORD")
+        raise InputError(option, "expected USER:PASSWORD")
     return user, password
 
 
@@ -103,7 +104,7 @@ def serve_cmd(
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))  # one line per request
-    auth = _basic_auth(basic_auth)
+    auth = parse_auth(basic_auth)
     predictor = load_model(model)
     holder = ModelHolder(predictor)
     retrainer = None
@@ -112,7 +113,7 @@ def serve_cmd(
         seed = read_seed(seed_paths or [DEFAULT_SEED])
 
         def publish(project: int, old: str, new: str) -> None:
-            studio.set_backend_version(project, old, new)
+            studio.set_backend_version(project, old, new, basic_auth=auth)
             if refresh:
                 studio.refresh_predictions(project, new)
 
@@ -162,7 +163,7 @@ def connect_cmd(
     project = studio.find_project(title)
     if project is None:
         raise StudioError(f"no project titled {title!r}; create it with `annotator push`")
-    version = studio.connect_backend(project.id, backend_url, basic_auth=_basic_auth(basic_auth))
+    version = studio.connect_backend(project.id, backend_url, basic_auth=parse_auth(basic_auth))
     click.echo(f"project {title!r} (id {project.id}) now uses the backend at {backend_url}, model {version}", err=True)
 
 

@@ -247,9 +247,7 @@ class Studio:
         import base64
 
         url = url.rstrip("/")
-        auth: dict[str, Any] = {"auth_method": "NONE"}
-        if basic_auth is not None:
-            auth = {"auth_method": "BASIC_AUTH", "basic_auth_user": basic_auth[0], "basic_auth_pass": basic_auth[1]}
+        auth = _backend_auth(basic_auth)
         with self._call(f"attaching the ML backend at {url} to project {project_id}"):
             attached = [b for b in self.client.ml.list(project=project_id) if str(b.url).rstrip("/") == url]
             if attached:
@@ -268,7 +266,7 @@ class Studio:
             raise StudioError(f"the ML backend at {url} reported no model_version to Label Studio")
         with self._call(f"titling the ML backend of project {project_id} with its version"):
             # Label Studio checks the backend again on every change, and needs its url and project for that
-            self.client.ml.update(id=int(backend.id), url=url, project=project_id, title=version)
+            self.client.ml.update(id=int(backend.id), url=url, project=project_id, title=version, **auth)
         if basic_auth is not None:
             token = base64.b64encode(f"{basic_auth[0]}:{basic_auth[1]}".encode()).decode("ascii")
             with self._call(f"adding the backend's credentials to its webhook in project {project_id}"):
@@ -279,13 +277,18 @@ class Studio:
         self.update_project(project_id, model_version=version, show_collab_predictions=True)
         return version
 
-    def set_backend_version(self, project_id: int, old: str, new: str) -> None:
+    def set_backend_version(
+        self, project_id: int, old: str, new: str, *, basic_auth: tuple[str, str] | None = None
+    ) -> None:
         """After the backend swapped model ``old`` for ``new``: retitle it (found by its title, ``old``) and make
-        ``new`` the project's ``model_version``."""
+        ``new`` the project's ``model_version``. ``basic_auth``: the backend's, which Label Studio needs to check it
+        again (it does not hand the password back)."""
+        auth = _backend_auth(basic_auth)
         with self._call(f"setting the ML backend version of project {project_id} to {new}"):
             for backend in self.client.ml.list(project=project_id):
                 if backend.title in (old, new):
-                    self.client.ml.update(id=int(backend.id), url=str(backend.url), project=project_id, title=new)
+                    url = str(backend.url)
+                    self.client.ml.update(id=int(backend.id), url=url, project=project_id, title=new, **auth)
         self.update_project(project_id, model_version=new)
 
     def refresh_predictions(self, project_id: int, model_version: str, *, batch: int = 500) -> int:
@@ -301,3 +304,9 @@ class Studio:
                     selected_items={"all": False, "included": ids},
                 )
         return len(stale)
+
+
+def _backend_auth(basic_auth: tuple[str, str] | None) -> dict[str, Any]:
+    if basic_auth is None:
+        return {"auth_method": "NONE"}
+    return {"auth_method": "BASIC_AUTH", "basic_auth_user": basic_auth[0], "basic_auth_pass": basic_auth[1]}

@@ -5,6 +5,7 @@ back from Label Studio (its tasks, predictions and project) and from the backend
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -69,7 +70,7 @@ def start_backend(studio_server: Any, model_dir: Path, tmp_path: Path) -> Iterat
         deadline = time.monotonic() + 120
         while True:
             try:
-                if httpx.get(backend.url + "/health", timeout=2).json()["status"] == "UP":
+                if httpx.get(backend.url + "/health", timeout=2).status_code in (200, 401):  # 401: basic auth on
                     return backend
             except httpx.HTTPError:
                 pass
@@ -226,3 +227,71 @@ async def _load(url: str, texts: list[str], clients: int, per_client: int) -> tu
 
         await asyncio.wait_for(asyncio.gather(*(worker(c) for c in range(clients))), timeout=600)
     return statuses, versions
+
+
+def test_basic_auth_reaches_predictions_and_webhooks(
+    start_backend: Callable[..., Backend], sdk: Any, title: str, cli_env: dict[str, str]
+) -> None:
+    backend = start_backend("--basic-auth", "ls:s3cret", "--retrain-every", "100")
+    assert httpx.get(backend.url + "/health").status_code == 401
+    auth = ("ls", "s3cret")
+    version = httpx.get(backend.url + "/health", auth=auth).json()["model_version"]
+    push = [ANNOTATOR, "push", str(ARTICLE), "--project", title, "--no-model"]
+    proc = subprocess.run(
+        [*push, "--ml-backend", backend.url, "--ml-backend-auth", "ls:s3cret"],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert f"now uses the backend at {backend.url}, model {version}" in proc.stderr
+    project = _project(sdk, title)
+    task = next(iter(sdk.tasks.list(project=project.id)))
+    opened = sdk.tasks.get(id=task.id)  # Label Studio calls /predict with the basic auth it was given
+    assert [_as_dict(p)["model_version"] for p in opened.predictions] == [version]
+    result = [
+        {"from_name": CHOICES_NAME, "to_name": TEXT_NAME, "type": "choices", "value": {"choices": ["unverified"]}}
+    ]
+    sdk.annotations.create(id=task.id, result=result)
+    deadline = time.monotonic() + 30
+    while httpx.get(backend.url + "/status", auth=auth).json()["training"]["events_since_training"] < 1:
+        assert time.monotonic() < deadline, "the annotation webhook did not reach the backend (its auth header?)"
+        time.sleep(0.2)
+    # a retraining retitles the backend; Label Studio re-checks it, with the credentials the backend hands over
+    [ml] = list(sdk.ml.list(project=project.id))
+    sdk.ml.train(id=ml.id)
+    deadline = time.monotonic() + 300
+    while (training := httpx.get(backend.url + "/status", auth=auth).json()["training"])["trainings"] < 1:
+        assert training["state"] != "failed", training["last_error"]
+        assert time.monotonic() < deadline, training
+        time.sleep(0.5)
+    assert sdk.projects.get(id=project.id).model_version == training["last_version"] != version
+
+
+def test_label_studio_format_imports_as_it_is(sdk: Any, title: str, model_dir: Path, tmp_path: Path) -> None:
+    from annotator.labels import label_set
+
+    out = tmp_path / "tasks.json"
+    proc = subprocess.run(
+        [ANNOTATOR, "prelabel", str(ARTICLE), "--model", str(model_dir), "--format", "label-studio", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    written = json.loads(out.read_text(encoding="utf-8"))
+    project = sdk.projects.create(title=title, label_config=label_set().config, show_collab_predictions=True)
+    sdk.projects.import_tasks(id=project.id, request=written)
+    tasks = list(sdk.tasks.list(project=project.id, fields="all"))
+    assert [t.data["sentence_id"] for t in tasks] == [t["data"]["sentence_id"] for t in written]
+    version = written[0]["predictions"][0]["model_version"]
+    assert sdk.projects.get(id=project.id).model_version == version
+    for task, sent in zip(tasks, written, strict=True):
+        shown = [_as_dict(p) for p in sdk.tasks.get(id=task.id).predictions]  # what the labelling UI gets
+        assert len(shown) == 1
+        assert shown[0]["score"] == pytest.approx(sent["predictions"][0]["score"])
+        assert _label(shown[0]) == _label(sent["predictions"][0])
+        assert len(shown[0]["result"]) == len(sent["predictions"][0]["result"])
