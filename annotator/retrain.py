@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -108,6 +109,11 @@ def train_and_save(texts: Sequence[str], labels: Sequence[str], root: str, extra
     return card
 
 
+def _training_process() -> ProcessPoolExecutor:
+    """One spawned process for the fits (spawn, not fork: the backend runs threads)."""
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+
+
 def _warm() -> bool:
     """Import the training code in the training process ahead of the first request."""
     import annotator.artefacts
@@ -177,7 +183,7 @@ class Retrainer:
         self.publish = publish
         self.every = every
         self._own_executor = executor is None
-        self._executor = executor or ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        self._executor = executor or _training_process()
         self._s = _State()
         self._projects: set[int] = set()
         self._cond = threading.Condition()
@@ -293,8 +299,13 @@ class Retrainer:
         texts, labels = training_set(self.seed, labelled)
         log.info("retraining on %d project label(s) plus %d seed sentence(s)", len(labelled), len(self.seed))
         extra = {"trained_on": {"seed": len(self.seed), "project_labels": len(labelled), "projects": list(projects)}}
-        future = self._executor.submit(train_and_save, texts, labels, str(self.models_dir), extra)
-        card = future.result()
+        try:
+            card = self._executor.submit(train_and_save, texts, labels, str(self.models_dir), extra).result()
+        except BrokenProcessPool as exc:  # the training process died (killed, out of memory): start a new one
+            if self._own_executor:
+                self._executor.shutdown(wait=False, cancel_futures=True)
+                self._executor = _training_process()
+            raise ModelError(f"the training process died ({exc}); the next training starts a new one") from exc
         predictor = self.load(str(card["path"]))
         if predictor.model_version != card["version"]:
             raise ModelError(f"saved model {card['version']} loaded as {predictor.model_version}")

@@ -323,3 +323,38 @@ def test_retraining_swaps_in_a_saved_model_and_publishes_its_version(model: Mode
     assert published == [(9, model.model_version, new)]
     assert (tmp_path / new / "model.skops").is_file()
     assert load_model(tmp_path / new).card["trained_on"]["project_labels"] == len(labelled)
+
+
+def test_a_killed_training_process_fails_that_training_only(model: Model, tmp_path: Path) -> None:
+    import psutil
+
+    holder = ModelHolder(model)
+    retrainer = Retrainer(
+        holder,
+        fetch=lambda project: [(s, "contested") for s in SENTENCES],
+        seed=_seed(),
+        models_dir=tmp_path,
+        load=load_model,
+    )
+    try:
+        me = psutil.Process()
+        before = {p.pid for p in me.children(recursive=True)}
+        retrainer.request(4)
+        deadline = time.monotonic() + 60
+        while retrainer.status()["state"] != "training":
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        spawned = [p for p in me.children(recursive=True) if "spawn_main" in " ".join(p.cmdline())]
+        assert spawned, f"no training process among {me.children(recursive=True)} (before: {before})"
+        for p in spawned:
+            p.kill()
+        assert retrainer.wait_idle(120)
+        failed = retrainer.status()
+        assert failed["state"] == "failed" and "training process died" in failed["last_error"]
+        assert holder.model_version == model.model_version
+        retrainer.request(4)  # the next one gets a new process and succeeds
+        assert retrainer.wait_idle(300)
+        assert retrainer.status()["state"] == "idle"
+        assert holder.model_version != model.model_version
+    finally:
+        retrainer.close()
