@@ -42,6 +42,7 @@ _CHECKOUT = Path(__file__).resolve().parent.parent / "models"
 # and plain Python containers). Anything else is refused.
 TRUSTED: tuple[str, ...] = (
     "annotator.features.GuidelineFeatures",
+    "annotator.ngrams.NgramTfidf",
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._TemperatureScaling",
     "sklearn.model_selection._split.StratifiedKFold",

@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -39,8 +37,9 @@ _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*")
 _QUOTED = re.compile(
     r"“[^“”]*(?:”|$)|\"[^\"]*(?:\"|$)|‘(?:[^‘’]|’(?=\w))*(?:’|$)|«[^«»]*(?:»|$)|^[^“”\"]*”",
 )
-_FINAL = re.compile(r"[.!?…][\s”\"’)\]]*$|[”\"’]\s*$")
-_QUESTION = re.compile(r"\?[\s”\"’)\]]*$")
+_SPAN = re.Match.span
+_CLOSERS = '”"’)] \t\n'
+_QUOTE_MARKS = ("“", '"', "‘", "«", "”")
 _GAP_OK = re.compile(r"\s*")  # nothing but spaces between two words of one phrase
 _GAP_DOT = re.compile(r"\.\s+")  # after an abbreviated title or an initial: "Dr. Mensah", "J. Smith"
 _GAP_COMMA = re.compile(r"\s*,\s*")
@@ -71,28 +70,32 @@ FEATURES: tuple[str, ...] = (
 )
 _INDEX = {name: i for i, name in enumerate(FEATURES)}
 _CUE_LISTS = {"reporting_verbs": REPORT, "hedges": HEDGE, "dispute_cues": DISPUTE, "anonymous_sources": ANONYMOUS}
+_BE = frozenset({"is", "are", "was", "were", "be", "been", "being"})  # before a listener verb: the passive
 _INDEFINITE = frozenset({"a", "an", "one", "another", "two", "three", "several", "some", "many", "other", "few"})
 _NEGATION_WINDOW = 3  # tokens between a negation and the verification word it negates
 _MAX_SOURCE_TOKENS = 8
 _MAX_MODIFIERS = 3
 
 
-@dataclass(frozen=True)
-class Cue:
+class Cue(NamedTuple):
+    """A cue: its kind (:data:`REPORT`, :data:`ACCORDING`, :data:`HEDGE`, :data:`DISPUTE`, :data:`NOT_VERIFIED`),
+    its span, and whether it stands inside a quotation."""
+
     kind: str
     span: Span
     quoted: bool = False
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
+    """A source: its kind (:data:`NAMED`, :data:`ROLE`, :data:`ANONYMOUS`, :data:`PRONOUN`), its span, and the
+    span of the cue it stands behind."""
+
     kind: str
     span: Span
-    cue: Span  # the cue it stands behind
+    cue: Span
 
 
-@dataclass(frozen=True)
-class Analysis:
+class Analysis(NamedTuple):
     """What :func:`analyse` found in one sentence."""
 
     cues: tuple[Cue, ...]
@@ -119,6 +122,14 @@ class _Lex:
                 cands.sort(key=len, reverse=True)
             self.phrases[name] = index
 
+        # one index over every list, for a single pass: first word -> [(list name, phrase)], longest first
+        self.combined: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        for name, index in self.phrases.items():
+            for first, cands in index.items():
+                self.combined.setdefault(first, []).extend((name, c) for c in cands)
+        for entries in self.combined.values():
+            entries.sort(key=lambda nc: -len(nc[1]))
+
         def singles(name: str) -> frozenset[str]:
             return frozenset(w for e in words.get(name, ()) for w in toks(e))
 
@@ -129,7 +140,7 @@ class _Lex:
         self.connectors = singles("name_connectors")
         self.listener = frozenset(toks(e) for e in words.get("listener_verbs", ()))
         self.heads = singles("anonymous_heads")
-        function_words = self.determiners | self.connectors | self.pronouns
+        function_words = self.determiners | self.connectors | self.pronouns | singles("phrase_fillers")
 
         def heads(name: str) -> frozenset[str]:
             """Single-word entries and the last word of phrases ("people familiar" -> "familiar" is not a noun,
@@ -147,30 +158,44 @@ class _Lex:
         for cands in self.phrases[name].values():
             yield from cands
 
-    def matches(self, name: str, low: Sequence[str]) -> list[tuple[int, int, tuple[str, ...]]]:
-        """Token ranges [i, j) where an entry of list ``name`` occurs; longest first, no overlaps."""
-        index = self.phrases[name]
-        out = []
-        i, n = 0, len(low)
-        while i < n:
-            cands = index.get(low[i])
-            if cands:
-                for cand in cands:
-                    k = len(cand)
-                    if tuple(low[i : i + k]) == cand:
-                        out.append((i, i + k, cand))
-                        i += k
-                        break
-                else:
-                    i += 1
-            else:
-                i += 1
+    def all_matches(self, low: Sequence[str]) -> dict[str, list[tuple[int, int, tuple[str, ...]]]]:
+        """For each list, the token ranges [i, j) where one of its entries occurs: longest first, no overlaps
+        within a list. One pass over the tokens."""
+        out: dict[str, list[tuple[int, int, tuple[str, ...]]]] = {}
+        index = self.combined
+        if index.keys().isdisjoint(low):  # most words start no entry: a set operation in C decides
+            return out
+        free: dict[str, int] = {}
+        for i in [i for i, w in enumerate(low) if w in index]:
+            for name, phrase in index[low[i]]:
+                if free.get(name, 0) > i:
+                    continue
+                k = len(phrase)
+                if k == 1 or tuple(low[i : i + k]) == phrase:
+                    out.setdefault(name, []).append((i, i + k, phrase))
+                    free[name] = i + k
         return out
 
 
 @lru_cache(maxsize=8)
 def _indexed(key: tuple[tuple[str, tuple[str, ...]], ...]) -> _Lex:
     return _Lex(dict(key))
+
+
+_BY_IDENTITY: dict[int, tuple[Mapping[str, Sequence[str]], _Lex]] = {}
+
+
+def _lex_of(words: Mapping[str, Sequence[str]]) -> _Lex:
+    """The index of a fitted transformer's word lists, built once per lists object (held here, so its id is not
+    reused while cached)."""
+    hit = _BY_IDENTITY.get(id(words))
+    if hit is not None and hit[0] is words:
+        return hit[1]
+    lex = _indexed(_lex_key(words))
+    if len(_BY_IDENTITY) >= 8:
+        _BY_IDENTITY.clear()
+    _BY_IDENTITY[id(words)] = (words, lex)
+    return lex
 
 
 def _lex_key(words: Mapping[str, Sequence[str]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -185,18 +210,26 @@ def lexicon_words() -> dict[str, list[str]]:
 class _Sentence:
     """One sentence's tokens with offsets; helpers for the source search."""
 
-    __slots__ = ("caps", "ends", "low", "n", "starts", "text")
+    __slots__ = ("caps", "ends", "low", "n", "starts", "text", "words")
 
     def __init__(self, text: str) -> None:
         self.text = text
-        starts, ends, low, caps = [], [], [], []
-        for m in _TOKEN.finditer(text):
-            w = m.group()
-            starts.append(m.start())
-            ends.append(m.end())
-            low.append(w.lower().replace("’", "'"))
-            caps.append(w[0].isupper())
-        self.starts, self.ends, self.low, self.caps, self.n = starts, ends, low, caps, len(low)
+        words = _TOKEN.findall(text)
+        self.words = words
+        self.n = len(words)
+        # lower-case every word at once (one C call, not one per word); \x00 never occurs inside a word
+        self.low: list[str] = "\x00".join(words).lower().replace("’", "'").split("\x00") if words else []
+        self.caps: list[bool] = []
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def locate(self) -> None:
+        """Fill in the words' character offsets and capitals (only needed once there is a cue to explain)."""
+        if self.n and not self.starts:
+            spans = list(map(_SPAN, _TOKEN.finditer(self.text)))
+            self.starts = [a for a, _ in spans]
+            self.ends = [b for _, b in spans]
+            self.caps = [w[0].isupper() for w in self.words]
 
     def gap(self, i: int) -> str:
         """The text between token i and token i + 1."""
@@ -371,13 +404,20 @@ def analyse(text: str, words: Mapping[str, Sequence[str]] | None = None) -> Anal
 def _analyse(text: str, lex: _Lex) -> Analysis:
     s = _Sentence(text)
     low = s.low
-    quotes = tuple(m.span() for m in _QUOTED.finditer(text) if m.end() > m.start())
+    quotes = (
+        tuple(m.span() for m in _QUOTED.finditer(text) if m.end() > m.start())
+        if any(q in text for q in _QUOTE_MARKS)
+        else ()
+    )
     f = [0.0] * len(FEATURES)
     cues: list[Cue] = []
     sources: list[Source] = []
     anonymous_any = False
+    found_all = lex.all_matches(low)
+    if found_all:
+        s.locate()
     for name, kind in _CUE_LISTS.items():
-        for i, j, phrase in lex.matches(name, low):
+        for i, j, phrase in found_all.get(name, ()):
             if kind == ANONYMOUS:
                 anonymous_any = True
                 continue
@@ -398,7 +438,8 @@ def _analyse(text: str, lex: _Lex) -> Analysis:
                 f[_INDEX["report"]] = 1.0
                 if kind_here == ACCORDING:
                     f[_INDEX["according_to"]] = 1.0
-            found = None if kind_here == ACCORDING else _before(s, i, lex)
+            passive = phrase in lex.listener and i > 0 and low[i - 1] in _BE  # "residents were told": listeners
+            found = None if kind_here == ACCORDING or passive else _before(s, i, lex)
             if j < s.n and low[j] == "by" and s.joined(j - 1, lex):
                 found = _after(s, j + 1, lex)  # passive: "was contradicted by Home Office data"
             if (
@@ -417,9 +458,9 @@ def _analyse(text: str, lex: _Lex) -> Analysis:
             elif kind_here != DISPUTE:
                 f[_INDEX["report_without_source"]] = 1.0
     # a negation shortly before a verification word: "could not independently verify", "no evidence"
-    negations = lex.matches("negations", low)
+    negations = found_all.get("negations")
     if negations:
-        verifications = lex.matches("verification_words", low)
+        verifications = found_all.get("verification_words", [])
         for a, b, _ in negations:
             # the negation up to the last verification word in reach: "has not provided any evidence"
             end = b
@@ -442,12 +483,20 @@ def _analyse(text: str, lex: _Lex) -> Analysis:
     if not cues and not anonymous_any:
         f[_INDEX["no_cue"]] = 1.0
     stripped = text.rstrip()
-    if not _FINAL.search(stripped):
+    last = stripped.rstrip(_CLOSERS)[-1:]
+    if not (last in (".", "!", "?", "…") or (last and stripped[-1] in '”"’')):
         f[_INDEX["no_final_punctuation"]] = 1.0
-    if _QUESTION.search(stripped):
+    if last == "?":
         f[_INDEX["question"]] = 1.0
     cues.sort(key=lambda c: c.span)
     return Analysis(tuple(cues), tuple(sources), quotes, tuple(f))
+
+
+def features_of(analyses: Sequence[Analysis]) -> NDArray[np.float64]:
+    """The feature rows of analyses, as one (n, len(FEATURES)) array."""
+    if not analyses:
+        return np.zeros((0, len(FEATURES)), dtype=np.float64)
+    return np.array([a.features for a in analyses], dtype=np.float64)
 
 
 # -- input handling shared by the transformers -------------------------------------------------------------------
@@ -508,16 +557,18 @@ class GuidelineFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     def transform(self, X: Any) -> NDArray[np.float64]:
         check_is_fitted(self, "words_")
         texts = _texts(self, X, reset=False)
-        lex = _indexed(_lex_key(self.words_))
-        out = np.zeros((len(texts), len(FEATURES)), dtype=np.float64)
-        for r, text in enumerate(texts):
-            out[r] = _analyse(text, lex).features
-        return out
+        return features_of(self.analyse_many(texts))
 
     def analyse(self, text: str) -> Analysis:
         """The full analysis of one sentence with the fitted word lists."""
         check_is_fitted(self, "words_")
-        return _analyse(text, _indexed(_lex_key(self.words_)))
+        return _analyse(text, _lex_of(self.words_))
+
+    def analyse_many(self, texts: Sequence[str]) -> list[Analysis]:
+        """:meth:`analyse` for many sentences."""
+        check_is_fitted(self, "words_")
+        lex = _lex_of(self.words_)
+        return [_analyse(t, lex) for t in texts]
 
     def get_feature_names_out(self, input_features: Any = None) -> NDArray[np.object_]:
         return np.asarray(FEATURES, dtype=object)
@@ -529,24 +580,18 @@ class GuidelineFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         return tags
 
 
-def word_ngrams(*, min_df: int = 2) -> TfidfVectorizer:
-    """Word unigrams and bigrams, TF-IDF weighted."""
-    return TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, sublinear_tf=True, lowercase=True, dtype=np.float64)
+def make_features(*, guideline_weight: float = 1.0, chars: bool = False, min_df: int = 2) -> FeatureUnion:
+    """Guideline features plus word unigrams and bigrams and, with ``chars``, character 3- to 5-grams inside word
+    boundaries (TF-IDF weighted, :class:`annotator.ngrams.NgramTfidf`), in one ``FeatureUnion``.
 
+    Character n-grams are off by default: on the held-out topics they leave macro-F1 where it is and cost about
+    six times the training time and half the prediction throughput (``benchmarks/train.py`` measures both)."""
+    from annotator.ngrams import NgramTfidf
 
-def char_ngrams(*, min_df: int = 2) -> TfidfVectorizer:
-    """Character 3- to 5-grams inside word boundaries, TF-IDF weighted."""
-    return TfidfVectorizer(
-        analyzer="char_wb", ngram_range=(3, 5), min_df=min_df, sublinear_tf=True, lowercase=True, dtype=np.float64
-    )
-
-
-def make_features(*, guideline_weight: float = 1.0, chars: bool = True, min_df: int = 2) -> FeatureUnion:
-    """Guideline features plus word (and character) n-grams, in one ``FeatureUnion``."""
     parts: list[tuple[str, Any]] = [
         ("guideline", GuidelineFeatures()),
-        ("words", word_ngrams(min_df=min_df)),
+        ("words", NgramTfidf(analyzer="word", ngram_range=(1, 2), min_df=min_df)),
     ]
     if chars:
-        parts.append(("chars", char_ngrams(min_df=min_df)))
+        parts.append(("chars", NgramTfidf(analyzer="char_wb", ngram_range=(3, 5), min_df=min_df)))
     return FeatureUnion(parts, transformer_weights={"guideline": guideline_weight})

@@ -281,4 +281,6 @@ def test_feature_union_has_all_parts():
     names = union.get_feature_names_out()
     assert X.shape == (6, len(names))
     prefixes = {n.split("__")[0] for n in names}
-    assert prefixes == {"guideline", "words", "chars"}
+    assert prefixes == {"guideline", "words"}
+    with_chars = make_features(chars=True).fit(texts * 2)
+    assert {n.split("__")[0] for n in with_chars.get_feature_names_out()} == {"guideline", "words", "chars"}
