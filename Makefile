@@ -4,7 +4,9 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench install clean model
+PORT   ?= 8080
+
+.PHONY: demo demo-stop test lint bench install clean model
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +19,12 @@ $(STAMP): $(BIN)/python pyproject.toml $(shell find annotator schemas models -ty
 
 install: $(STAMP)
 
+# Starts Label Studio in the background (data in .studio/), pushes data/articles, prints the URL and login.
 demo: $(STAMP)
-	$(BIN)/python -m annotator.demo data/articles
+	$(BIN)/python -m annotator.demo --port $(PORT) data/articles
+
+demo-stop: $(STAMP)
+	$(BIN)/python -m annotator.demo --stop
 
 lint: $(STAMP)
 	$(BIN)/ruff check annotator tests benchmarks
@@ -31,6 +37,9 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python benchmarks/segment.py
 	$(BIN)/python benchmarks/train.py
+	$(BIN)/python benchmarks/studio.py
+	$(BIN)/python benchmarks/prelabel.py
+	$(BIN)/python benchmarks/backend.py
 
 # The shipped model: trained on data/train minus the held-out topics (annotator.corpus.HELD_OUT_TOPICS), whose
 # metrics go on models/default/card.json. Deterministic: tests/test_model.py retrains and compares.

@@ -29,6 +29,7 @@ from annotator.errors import StudioError
 
 CREDENTIALS = "credentials.json"
 LOG = "label-studio.log"
+PIDFILE = "label-studio.pid"
 DEFAULT_DIR = ".studio"
 DEFAULT_PORT = 8080
 _QUIET_ENV = {
@@ -193,6 +194,7 @@ class LocalStudio:
             )
         finally:
             log.close()
+        (self.data_dir / PIDFILE).write_text(f"{self.process.pid} {self.port}\n", encoding="utf-8")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -213,9 +215,11 @@ class LocalStudio:
                 os.killpg(process.pid, sig)
             try:
                 process.wait(timeout=timeout)
-                return
+                break
             except subprocess.TimeoutExpired:
                 continue
+        with contextlib.suppress(FileNotFoundError):
+            (self.data_dir / PIDFILE).unlink()
 
     def wait(self) -> int:
         """Block until the server exits; return its status."""
@@ -230,3 +234,33 @@ class LocalStudio:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def running(data_dir: str | Path = DEFAULT_DIR) -> tuple[int, str] | None:
+    """The process id and URL of a server started (and left running) from ``data_dir``, if it still answers."""
+    path = Path(data_dir) / PIDFILE
+    try:
+        pid_text, port_text = path.read_text(encoding="utf-8").split()
+        pid, url = int(pid_text), f"http://127.0.0.1:{int(port_text)}"
+    except (OSError, ValueError):
+        return None
+    return (pid, url) if healthy(url) else None
+
+
+def stop_running(data_dir: str | Path = DEFAULT_DIR, *, timeout: float = 20.0) -> bool:
+    """Stop a server left running from ``data_dir`` (SIGINT, then SIGTERM); False if none was running."""
+    found = running(data_dir)
+    if found is None:
+        return False
+    pid, url = found
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, sig)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and healthy(url, timeout=0.5):
+            time.sleep(0.3)
+        if not healthy(url, timeout=0.5):
+            break
+    with contextlib.suppress(FileNotFoundError):
+        (Path(data_dir) / PIDFILE).unlink()
+    return True

@@ -15,7 +15,6 @@ import click
 from annotator.cli import CONTEXT, columns_from, finish, input_options, reading
 from annotator.errors import InputError, StudioError
 from annotator.localstudio import CREDENTIALS, DEFAULT_DIR, DEFAULT_PORT, LocalStudio, Postgres
-from annotator.predictions import Predictor
 from annotator.studio import TOKEN_ENV, URL_ENV, Studio
 
 
@@ -44,26 +43,6 @@ def connect(url: str | None, token: str | None) -> Studio:
     studio = Studio(url or f"http://127.0.0.1:{DEFAULT_PORT}", token)
     studio.check()
     return studio
-
-
-def load_predictor(model: str | None, no_model: bool) -> Predictor | None:
-    """The model to pre-annotate with: ``--model DIR``, else the shipped default if there is one."""
-    if no_model:
-        return None
-    try:
-        from annotator import artefacts
-    except ImportError:
-        if model:
-            raise InputError("--model", "this build has no model support (annotator.artefacts is missing)") from None
-        return None
-    from annotator.errors import ModelError
-
-    try:
-        return artefacts.load_model(model)
-    except ModelError:
-        if model:
-            raise
-        return None  # no shipped model: push without predictions
 
 
 @click.command("studio", context_settings=CONTEXT)
@@ -158,7 +137,7 @@ def push_cmd(
     Example: annotator push data/articles --project "News claims" --overlap 2
     """
     from annotator.live_cli import parse_auth
-    from annotator.roundtrip import push
+    from annotator.roundtrip import load_predictor, push
     from annotator.split import iter_rows
 
     auth = parse_auth(ml_backend_auth, "--ml-backend-auth")
@@ -210,7 +189,10 @@ def pull_cmd(
     fmt = format_for(output, fmt)
     result = pull(connect(url, token), title, resolved=resolved)
     columns = RESOLVED_COLUMNS if resolved else ANNOTATION_COLUMNS
-    n = write_rows([result.rows], output, fmt=fmt, columns=columns, types=COLUMN_TYPES)
+    import pyarrow as pa
+
+    types = {name: pa.type_for_alias(alias) for name, alias in COLUMN_TYPES.items()}
+    n = write_rows([result.rows], output, fmt=fmt, columns=columns, types=types)
     r = result.report
     where = f" to {output}" if output and output != "-" else ""
     what = "sentences" if resolved else "annotations"

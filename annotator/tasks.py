@@ -73,7 +73,7 @@ ANNOTATION_COLUMNS = (
 #: one row per sentence, as ``pull --resolved`` writes it
 RESOLVED_COLUMNS = ("sentence_id", "text", "label", "agreed", "n_annotations", "votes", "guideline_version")
 
-#: Parquet types of the columns that are not strings
+#: Parquet types (pyarrow aliases) of the columns that are not strings
 COLUMN_TYPES = {
     "lead_time": "float64",
     "predicted_score": "float64",
