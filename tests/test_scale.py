@@ -172,3 +172,40 @@ def test_cli_refuses_impossible_options(model_dir: Path, tmp_path: Path, args: l
     assert proc.returncode != 0
     assert message in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_cli_on_an_existing_dask_cluster(in_process: Path, model_dir: Path, tmp_path: Path) -> None:
+    from distributed import LocalCluster
+
+    out = tmp_path / "cluster.jsonl"
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        args = ["--engine", "dask", "--scheduler", cluster.scheduler_address, "--chunk-size", "3"]
+        proc = _cli("prelabel", str(ARTICLES), "--model", str(model_dir), "-o", str(out), *args)
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_bytes() == in_process.read_bytes()
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_reading_a_large_file_streams(tmp_path: Path, suffix: str) -> None:
+    """Articles of a JSONL or CSV file are read one by one: the memory held does not grow with the file."""
+    import csv as csv_module
+    import tracemalloc
+
+    body = "The council said the bridge would reopen on Monday, officials said. " * 60  # ~4 KB
+    path = tmp_path / f"big{suffix}"
+    n = 5000  # ~20 MB
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        if suffix == ".jsonl":
+            for i in range(n):
+                fh.write(json.dumps({"id": f"a{i}", "text": f"“{i}” {body}"}, ensure_ascii=False) + "\n")
+        else:
+            writer = csv_module.writer(fh)
+            writer.writerow(["id", "text"])
+            writer.writerows([f"a{i}", f"“{i}” {body}"] for i in range(n))
+    size = path.stat().st_size
+    tracemalloc.start()
+    count = sum(1 for _ in read_articles([path]))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert count == n
+    assert peak < size / 8, f"peak {peak / 2**20:.1f} MiB while reading {size / 2**20:.1f} MiB"
