@@ -26,6 +26,7 @@ Malformed requests get a 4xx ``{"error": ...}`` naming the field; unexpected fai
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hmac
@@ -118,6 +119,64 @@ class Trainer(Protocol):
     def notify(self, action: str, project: int | None) -> str: ...
 
     def status(self) -> dict[str, Any]: ...
+
+
+class Batcher:
+    """Runs concurrent ``/predict`` requests as one model call: while a call runs, new requests wait and are then
+    predicted together (up to ``limit`` sentences per call; only requests that took the same model are joined).
+    A lone request waits for nothing. The model's cost is mostly per call, so 32 clients cost about one call each
+    round instead of 32. Belongs to one app (one event loop)."""
+
+    def __init__(self, limit: int = 512) -> None:
+        self.limit = limit
+        self._pending: list[tuple[Live, list[str], asyncio.Future[list[dict[str, Any]]]]] = []
+        self._drainer: asyncio.Task[None] | None = None
+
+    async def predict(self, live: Live, texts: list[str]) -> list[dict[str, Any]]:
+        """The Label Studio predictions of ``texts`` by ``live``'s model, in order."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[list[dict[str, Any]]] = loop.create_future()
+        self._pending.append((live, texts, future))
+        if self._drainer is None or self._drainer.done():
+            self._drainer = loop.create_task(self._drain())
+        return await future
+
+    def _take(self) -> tuple[Live, list[tuple[list[str], asyncio.Future[list[dict[str, Any]]]]]]:
+        live = self._pending[0][0]
+        batch: list[tuple[list[str], asyncio.Future[list[dict[str, Any]]]]] = []
+        rest = []
+        n = 0
+        for item in self._pending:
+            if item[0] is live and (not batch or n + len(item[1]) <= self.limit):
+                batch.append((item[1], item[2]))
+                n += len(item[1])
+            else:
+                rest.append(item)
+        self._pending = rest
+        return live, batch
+
+    async def _drain(self) -> None:
+        while self._pending:
+            live, batch = self._take()
+            texts = [t for ts, _ in batch for t in ts]
+            try:
+                results = await run_in_threadpool(_predict, live, texts)
+            except Exception:  # one request's fault must not fail the others: predict them one by one
+                for ts, future in batch:
+                    try:
+                        one = await run_in_threadpool(_predict, live, ts)
+                    except Exception as exc:
+                        if not future.done():
+                            future.set_exception(exc)
+                    else:
+                        if not future.done():
+                            future.set_result(one)
+                continue
+            start = 0
+            for ts, future in batch:
+                if not future.done():  # a client that went away has its future cancelled
+                    future.set_result(results[start : start + len(ts)])
+                start += len(ts)
 
 
 # -- request checks -----------------------------------------------------------------------------------------------
@@ -231,6 +290,7 @@ def create_app(holder: ModelHolder, settings: Settings | None = None, *, trainer
         user, password = settings.basic_auth
         expected_auth = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
     default_key = _text_key(label_set().config)
+    batcher = Batcher()
     # projects this backend has been set up for or heard from: their model_version follows ours
     projects: set[int] = set()
     projects_lock = threading.Lock()
@@ -300,7 +360,7 @@ def create_app(holder: ModelHolder, settings: Settings | None = None, *, trainer
         texts = _texts(payload["tasks"], key, settings)
         remember(_project_id(payload.get("project")))
         live = holder.live
-        results = await run_in_threadpool(_predict, live, texts)
+        results = await batcher.predict(live, texts)
         return JSONResponse({"results": results, "model_version": live.predictor.model_version})
 
     async def webhook(request: Request) -> Response:

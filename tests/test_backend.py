@@ -358,3 +358,45 @@ def test_a_killed_training_process_fails_that_training_only(model: Model, tmp_pa
         assert holder.model_version != model.model_version
     finally:
         retrainer.close()
+
+
+class _Slow:
+    """The real model, counted, slowed and with one poisoned sentence (fault injection for the batcher)."""
+
+    def __init__(self, inner: Model) -> None:
+        self.inner = inner
+        self.model_version = inner.model_version
+        self.classes = inner.classes
+        self.calls: list[int] = []
+
+    def predict(self, texts: Any) -> list[Prediction]:
+        from annotator.errors import ModelError
+
+        self.calls.append(len(texts))
+        time.sleep(0.05)
+        if "POISON" in texts:
+            raise ModelError("cannot predict POISON")
+        return self.inner.predict(texts)
+
+
+def test_concurrent_requests_share_model_calls_and_a_bad_one_fails_alone(model: Model) -> None:
+    slow = _Slow(model)
+    with Server(create_app(ModelHolder(slow))) as server, httpx.Client(base_url=server.url, timeout=60) as client:
+
+        def call(i: int) -> httpx.Response:
+            text = "POISON" if i == 5 else SENTENCES[i % len(SENTENCES)]
+            return client.post("/predict", json=_tasks([text]))
+
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            responses = list(pool.map(call, range(16)))
+    expected = {t: p.label for t, p in zip(SENTENCES, model.predict(SENTENCES), strict=True)}
+    for i, r in enumerate(responses):
+        if i == 5:
+            assert r.status_code == 422 and "cannot predict POISON" in r.json()["error"]
+            continue
+        assert r.status_code == 200
+        assert _regions(r.json()["results"][0]["result"])[0] == [expected[SENTENCES[i % len(SENTENCES)]]]
+    # fewer model calls than requests: concurrent requests were predicted together (the retries after the poisoned
+    # batch are one call per request of that batch)
+    assert len([n for n in slow.calls if n > 1]) >= 1
+    assert sum(slow.calls) < 16 * 2
