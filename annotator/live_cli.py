@@ -256,10 +256,9 @@ def prelabel_cmd(
             bar.close()
             parts.close()
     seconds = time.perf_counter() - started
-    rate = summary.sentences / seconds if seconds > 0 else 0.0
     where = f" to {output}" if output and output != "-" and (report.articles or not report.failed) else ""
     finish(
         report,
         f"{summary.sentences} sentence{'s' if summary.sentences != 1 else ''} pre-labelled by model "
-        f"{predictor.model_version} in {seconds:.1f} s ({rate:,.0f}/s){where}",
+        f"{predictor.model_version} in {seconds:.1f} s{where}",
     )
