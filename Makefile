@@ -14,7 +14,7 @@ $(BIN)/python:
 
 # The package is installed from a built wheel (not editable), so tests run what ships.
 $(STAMP): $(BIN)/python pyproject.toml constraints.txt setup.py $(shell find annotator schemas models -type f -not -name '*.pyc')
-	$(BIN)/python -m pip install --quiet -c constraints.txt ".[dev,studio]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt ".[dev,studio,serve,dask]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -39,6 +39,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/drift.py
 	$(BIN)/python benchmarks/train.py
 	$(BIN)/python benchmarks/studio.py
+	$(BIN)/python benchmarks/prelabel.py
+	$(BIN)/python benchmarks/backend.py
 
 # The shipped model: trained on data/train minus the held-out topics (annotator.corpus.HELD_OUT_TOPICS), whose
 # metrics go on models/default/card.json. Deterministic: tests/test_model.py retrains and compares.

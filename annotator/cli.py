@@ -187,7 +187,8 @@ def split_cmd(
 
 # -- commands defined in their own modules (one line each, to keep merges easy) -----------------------------------
 
-from annotator.cli_model import evaluate_cmd, prelabel_cmd, train_cmd  # noqa: E402  (they use the options above)
+from annotator.cli_model import evaluate_cmd, train_cmd  # noqa: E402  (they use the options above)
+from annotator.live_cli import connect_cmd, prelabel_cmd, serve_cmd  # noqa: E402
 from annotator.studio_cli import agreement_cmd, pull_cmd, push_cmd, studio_cmd  # noqa: E402
 
 cli.add_command(train_cmd)
@@ -197,6 +198,8 @@ cli.add_command(studio_cmd)
 cli.add_command(push_cmd)
 cli.add_command(pull_cmd)
 cli.add_command(agreement_cmd)
+cli.add_command(serve_cmd)
+cli.add_command(connect_cmd)
 
 from annotator import claims_cli  # noqa: E402  (drift, ledger, report)
 

@@ -1,15 +1,15 @@
-"""Commands for the classifier: ``train``, ``evaluate``, ``prelabel`` (registered in :mod:`annotator.cli`)."""
+"""Commands for the classifier: ``train``, ``evaluate`` (registered in :mod:`annotator.cli`; ``prelabel`` is in
+:mod:`annotator.live_cli`)."""
 
 from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
 
-from annotator.cli import CONTEXT, columns_from, finish, input_options, reading
+from annotator.cli import CONTEXT
 from annotator.corpus import HELD_OUT_TOPICS
 from annotator.errors import InputError, ModelError
 
@@ -167,50 +167,3 @@ def evaluate_cmd(data: tuple[str, ...], model_dir: str | None, report_path: str 
     )
     if report.errors:
         sys.exit(1)
-
-
-@click.command("prelabel", context_settings=CONTEXT)
-@input_options
-@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), help="Output file (default: stdout).")
-@click.option(
-    "--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), help="Default: from -o's suffix, else jsonl."
-)
-@click.option("--model", "model_dir", type=click.Path(), help="Model directory (default: the shipped model).")
-@click.option("--chunk-size", default=10_000, show_default=True, type=click.IntRange(min=1), help="Rows per batch.")
-def prelabel_cmd(
-    paths: tuple[str, ...],
-    output: str | None,
-    fmt: str | None,
-    model_dir: str | None,
-    chunk_size: int,
-    stdin_format: str | None,
-    **kwargs: Any,
-) -> None:
-    """Split articles into sentences and predict each one's label, chunk by chunk.
-
-    The `split` rows plus label, score (its calibrated probability), scores (one per label), model_version,
-    source_spans and cue_spans ([[start, end], ...]: end-exclusive character offsets into the sentence text).
-    In CSV, scores and spans are JSON text. Unreadable inputs are named on stderr, the rest is still written,
-    and the exit status is 1.
-
-    Example: annotator prelabel data/articles -o predictions.jsonl --model models/default
-    """
-    from annotator.artefacts import load_model
-    from annotator.output import format_for, write_rows
-    from annotator.prelabel import COLUMNS, arrow_types, iter_prelabel_rows
-
-    columns = columns_from(kwargs)
-    fmt = format_for(output, fmt)
-    model = load_model(model_dir)
-    with reading(paths, columns, stdin_format) as (articles, report):
-        n = write_rows(
-            iter_prelabel_rows(articles, model, chunk_size=chunk_size),
-            output,
-            fmt=fmt,
-            columns=list(COLUMNS),
-            commit_if=lambda _n: report.articles > 0 or not report.failed,
-            types=arrow_types(model),
-        )
-    where = f" to {output}" if output and output != "-" and (report.articles or not report.failed) else ""
-    name = Path(model_dir).name if model_dir else "default"
-    finish(report, f"{n} sentence{'s' if n != 1 else ''} labelled by model {name} {model.model_version}{where}")

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 from annotator.errors import InputError
 
@@ -26,6 +26,7 @@ CSV_SUFFIXES = frozenset({".csv"})
 SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES | CSV_SUFFIXES
 STDIN = "-"
 _SNIFF_BYTES = 8192
+_STREAMED_SUFFIXES = JSONL_SUFFIXES | CSV_SUFFIXES  # files of one article per line or row
 
 ErrorHandler = Callable[[InputError], None]
 
@@ -138,7 +139,39 @@ def read_articles(
         if on_error is not None:
             on_error(err)
 
+    def unique(articles: Iterable[Article]) -> Iterator[Article]:
+        for article in articles:
+            if article.id in seen:
+                fail(
+                    InputError(
+                        article.origin,
+                        f"duplicate article id {article.id!r} (first read from {seen[article.id]})",
+                    )
+                )
+                continue
+            seen[article.id] = article.origin
+            report.articles += 1
+            yield article
+
     for name in expand_inputs(inputs, report):
+        if name != STDIN and Path(name).suffix.lower() in _STREAMED_SUFFIXES:
+            # one article per line or row: read as a stream, so memory does not grow with the file
+            try:
+                size = _file_size(name)
+            except InputError as err:
+                fail(err)
+                continue
+            report.files += 1
+            report.bytes += size
+            try:
+                _check_text_file(name)
+                yield from unique(_parse_file(name, columns, fail))
+            except InputError as err:
+                fail(err)
+            finally:
+                if on_file is not None:
+                    on_file(name, size)
+            continue
         try:
             data = _read_bytes(name, stdin)
         except InputError as err:
@@ -149,19 +182,7 @@ def read_articles(
         try:
             fmt = _format_of(name, data, stdin_format)
             text = _decode(name, data)
-            articles = _parse(name, fmt, text, columns, fail)
-            for article in articles:
-                if article.id in seen:
-                    fail(
-                        InputError(
-                            article.origin,
-                            f"duplicate article id {article.id!r} (first read from {seen[article.id]})",
-                        )
-                    )
-                    continue
-                seen[article.id] = article.origin
-                report.articles += 1
-                yield article
+            yield from unique(_parse(name, fmt, text, columns, fail))
         except InputError as err:
             fail(err)
         finally:
@@ -190,6 +211,69 @@ def _read_bytes(name: str, stdin: BinaryIO | None) -> bytes:
         raise InputError(name, "no such file or directory") from None
     except IsADirectoryError:
         raise InputError(name, "is a directory") from None
+    except OSError as exc:
+        raise InputError(name, f"cannot read ({exc.strerror or exc})") from None
+
+
+def _file_size(name: str) -> int:
+    """The size of a file to stream, with the errors :func:`_read_bytes` gives."""
+    path = Path(name)
+    try:
+        if path.is_dir():
+            raise InputError(name, "is a directory")
+        return path.stat().st_size
+    except FileNotFoundError:
+        raise InputError(name, "no such file or directory") from None
+    except OSError as exc:
+        raise InputError(name, f"cannot read ({exc.strerror or exc})") from None
+
+
+def _text_lines(name: str) -> Iterator[tuple[int, bytes]]:
+    """The lines of a file as (byte offset, bytes), a UTF-8 byte order mark left out; ``\n`` never occurs inside a
+    multi-byte UTF-8 sequence, so decoding line by line decodes exactly what decoding the whole file would."""
+    try:
+        with open(name, "rb") as fh:
+            offset = 0
+            for raw in fh:
+                skip = 3 if offset == 0 and raw.startswith(b"\xef\xbb\xbf") else 0
+                yield offset + skip, raw[skip:]
+                offset += len(raw)
+    except OSError as exc:
+        raise InputError(name, f"cannot read ({exc.strerror or exc})") from None
+
+
+def _check_text_file(name: str) -> None:
+    """What :func:`_decode` checks, on a file read as a stream: no NUL in the first bytes, valid UTF-8, not blank."""
+    try:
+        with open(name, "rb") as fh:
+            head = fh.read(_SNIFF_BYTES)
+    except OSError as exc:
+        raise InputError(name, f"cannot read ({exc.strerror or exc})") from None
+    nul = head.find(b"\x00")
+    if nul >= 0:
+        raise InputError(name, f"binary file, not text (NUL byte at offset {nul})")
+    blank = True
+    for offset, raw in _text_lines(name):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            at = offset + exc.start
+            bad = raw[exc.start : exc.start + 1].hex()
+            raise InputError(name, f"not valid UTF-8 (byte 0x{bad} at offset {at}); re-encode it as UTF-8") from None
+        blank = blank and not line.strip()
+    if blank:
+        raise InputError(name, "empty file")
+
+
+def _parse_file(name: str, columns: Columns, fail: Callable[[InputError], None]) -> Iterator[Article]:
+    """Articles of a JSONL or CSV file checked by :func:`_check_text_file`, streaming."""
+    stem = Path(name).stem
+    if Path(name).suffix.lower() in JSONL_SUFFIXES:
+        yield from _from_jsonl_lines(name, (raw.decode("utf-8") for _, raw in _text_lines(name)), stem, columns, fail)
+        return
+    try:
+        with open(name, encoding="utf-8-sig", newline="") as fh:
+            yield from _from_csv_stream(name, fh, stem, columns, fail)
     except OSError as exc:
         raise InputError(name, f"cannot read ({exc.strerror or exc})") from None
 
@@ -318,9 +402,15 @@ def _record_to_article(
 def _from_jsonl(
     name: str, text: str, stem: str, columns: Columns, fail: Callable[[InputError], None]
 ) -> Iterator[Article]:
-    any_line = False
     # split on \n only: U+2028 and friends are legal inside JSON strings
-    for lineno, line in enumerate(text.split("\n"), start=1):
+    yield from _from_jsonl_lines(name, text.split("\n"), stem, columns, fail)
+
+
+def _from_jsonl_lines(
+    name: str, lines: Iterable[str], stem: str, columns: Columns, fail: Callable[[InputError], None]
+) -> Iterator[Article]:
+    any_line = False
+    for lineno, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         any_line = True
@@ -344,8 +434,14 @@ def _from_jsonl(
 def _from_csv(
     name: str, text: str, stem: str, columns: Columns, fail: Callable[[InputError], None]
 ) -> Iterator[Article]:
+    yield from _from_csv_stream(name, io.StringIO(text, newline=""), stem, columns, fail)
+
+
+def _from_csv_stream(
+    name: str, stream: IO[str], stem: str, columns: Columns, fail: Callable[[InputError], None]
+) -> Iterator[Article]:
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader = csv.DictReader(stream)
     header = [h for h in (reader.fieldnames or []) if h is not None]
     if columns.text not in header and columns.html not in header:
         raise InputError(name, f"column {columns.text!r} missing; got {header}")

@@ -72,8 +72,8 @@ def write_rows(
 
     ``path`` None or ``-`` writes to standard output (not for Parquet). A file is replaced only
     once complete, and only if ``commit_if(rows written)`` is true (default: always). ``types``
-    gives pyarrow types of extra columns; in CSV, values of nested types (lists, structs, maps)
-    are written as JSON text."""
+    gives the Parquet types of columns that are not strings: pyarrow types, or their names (``"int64"``,
+    ``"float64"``, ``"bool"``); in CSV, values of nested types (lists, structs, maps) are written as JSON text."""
     nested = _nested_columns(types)
     if path is None or path == "-":
         if fmt == "parquet":
@@ -99,7 +99,7 @@ def _nested_columns(types: Mapping[str, Any] | None) -> tuple[str, ...]:
         return ()
     import pyarrow as pa
 
-    return tuple(c for c, t in types.items() if pa.types.is_nested(t))
+    return tuple(c for c, t in types.items() if not isinstance(t, str) and pa.types.is_nested(t))
 
 
 def _write_stream(
@@ -133,7 +133,8 @@ def _write_parquet(
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    known = {"index": pa.int64(), "start": pa.int64(), "end": pa.int64(), **(types or {})}
+    known = {"index": pa.int64(), "start": pa.int64(), "end": pa.int64()}
+    known.update({c: pa.type_for_alias(t) if isinstance(t, str) else t for c, t in (types or {}).items()})
     schema = pa.schema([(c, known.get(c, pa.string())) for c in columns])
     n = 0
     with pq.ParquetWriter(path, schema) as writer:

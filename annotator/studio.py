@@ -228,3 +228,85 @@ class Studio:
         """User id -> email (else username), to name annotators."""
         with self._call("listing users"):
             return {int(u.id): str(u.email or u.username or u.id) for u in self.client.users.list() if u.id is not None}
+
+    # -- ML backend (annotator serve) -------------------------------------------------------------
+    #
+    # Label Studio shows a task's predictions only if their model_version is the project's model_version, and it
+    # accepts as the project's model_version only an ML backend's title or a version some prediction already has.
+    # So the backend is titled with its model version: the project's version, the backend's and the predictions'
+    # are then one string, from the first prediction on; after a retraining, title and project move together.
+
+    def connect_backend(self, project_id: int, url: str, *, basic_auth: tuple[str, str] | None = None) -> str:
+        """Attach the ML backend at ``url`` to a project (an attached backend with that URL is updated, not added
+        twice), title it with its model version, make that the project's ``model_version``, and return it.
+
+        Label Studio checks the backend (``/health``, ``/setup``) while attaching it, so it must be running. With
+        ``basic_auth``, the webhook Label Studio creates for the backend (annotation events) gets the same
+        credentials, which Label Studio does not add to webhooks by itself.
+        """
+        import base64
+
+        url = url.rstrip("/")
+        auth = _backend_auth(basic_auth)
+        with self._call(f"attaching the ML backend at {url} to project {project_id}"):
+            attached = [b for b in self.client.ml.list(project=project_id) if str(b.url).rstrip("/") == url]
+            if attached:
+                backend = self.client.ml.update(id=int(attached[0].id), url=url, project=project_id, **auth)
+            else:
+                backend = self.client.ml.create(
+                    project=project_id, url=url, title="annotator", is_interactive=False, auto_update=True, **auth
+                )
+            backend = self.client.ml.get(id=int(backend.id))
+        state = str(backend.state or "")
+        if state not in ("CO", "TR", "PR"):  # connected, training, predicting
+            reason = str(getattr(backend, "error_message", "") or "no answer")
+            raise StudioError(f"Label Studio cannot use the ML backend at {url} (state {state}): {reason}")
+        version = str(backend.model_version or "")
+        if not version:
+            raise StudioError(f"the ML backend at {url} reported no model_version to Label Studio")
+        with self._call(f"titling the ML backend of project {project_id} with its version"):
+            # Label Studio checks the backend again on every change, and needs its url and project for that
+            self.client.ml.update(id=int(backend.id), url=url, project=project_id, title=version, **auth)
+        if basic_auth is not None:
+            token = base64.b64encode(f"{basic_auth[0]}:{basic_auth[1]}".encode()).decode("ascii")
+            with self._call(f"adding the backend's credentials to its webhook in project {project_id}"):
+                for hook in self.client.webhooks.list(project=str(project_id)):
+                    if str(hook.url).rstrip("/") == url + "/webhook":
+                        headers = {"Authorization": f"Basic {token}"}
+                        self.client.webhooks.update(int(hook.id), url=str(hook.url), headers=headers)
+        self.update_project(project_id, model_version=version, show_collab_predictions=True)
+        return version
+
+    def set_backend_version(
+        self, project_id: int, old: str, new: str, *, basic_auth: tuple[str, str] | None = None
+    ) -> None:
+        """After the backend swapped model ``old`` for ``new``: retitle it (found by its title, ``old``) and make
+        ``new`` the project's ``model_version``. ``basic_auth``: the backend's, which Label Studio needs to check it
+        again (it does not hand the password back)."""
+        auth = _backend_auth(basic_auth)
+        with self._call(f"setting the ML backend version of project {project_id} to {new}"):
+            for backend in self.client.ml.list(project=project_id):
+                if backend.title in (old, new):
+                    url = str(backend.url)
+                    self.client.ml.update(id=int(backend.id), url=url, project=project_id, title=new, **auth)
+        self.update_project(project_id, model_version=new)
+
+    def refresh_predictions(self, project_id: int, model_version: str, *, batch: int = 500) -> int:
+        """Ask the project's ML backend to predict every task that has no prediction of ``model_version`` (Label
+        Studio's "Retrieve predictions" action, ``batch`` tasks per request); returns how many tasks were asked."""
+        stale = [t.id for t in self.task_refs(project_id, with_versions=True) if model_version not in t.model_versions]
+        for start in range(0, len(stale), batch):
+            ids = stale[start : start + batch]
+            with self._call(f"retrieving predictions for {len(ids)} tasks of project {project_id}"):
+                self.client.actions.create(
+                    id="retrieve_tasks_predictions",
+                    project=project_id,
+                    selected_items={"all": False, "included": ids},
+                )
+        return len(stale)
+
+
+def _backend_auth(basic_auth: tuple[str, str] | None) -> dict[str, Any]:
+    if basic_auth is None:
+        return {"auth_method": "NONE"}
+    return {"auth_method": "BASIC_AUTH", "basic_auth_user": basic_auth[0], "basic_auth_pass": basic_auth[1]}

@@ -1,5 +1,6 @@
 """Shared fixtures: a real Label Studio server for the session (started with the real ``annotator studio`` command),
-a connection to it, and a small real scikit-learn model behind the ``Predictor`` protocol.
+a connection to it, a small real scikit-learn model behind the ``Predictor`` protocol, and annotator's own model
+trained here on the seed corpus (``model_dir``).
 
 The first run migrates a fresh Label Studio database (a minute or two on a busy machine) and keeps the migrated, empty
 data directory under ``.cache/`` as a template; later sessions copy it, so the server starts in seconds. Each session
@@ -212,3 +213,17 @@ def sample_rows() -> list[dict]:
 @pytest.fixture(scope="session")
 def predictor(sample_rows: list[dict]) -> SklearnPredictor:
     return SklearnPredictor([str(r["text"]) for r in sample_rows])
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """annotator's pipeline trained on ``data/train`` and saved with :func:`annotator.artefacts.save` (once per
+    session)."""
+    from annotator import artefacts
+    from annotator.corpus import read_labelled
+    from annotator.model import train
+
+    frame = read_labelled([REPO / "data" / "train"])
+    directory = tmp_path_factory.mktemp("model")
+    artefacts.save(train(frame["text"].tolist(), frame["label"].tolist()), directory)
+    return directory
