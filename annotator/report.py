@@ -22,7 +22,8 @@ from typing import Any
 
 from annotator import __version__
 from annotator.articles import Corpus
-from annotator.ledger import CONTESTED, LedgerResult, label_names
+from annotator.labels import CONTESTED
+from annotator.ledger import LedgerResult, label_names
 from annotator.output import atomic_path
 from annotator.resources import schema_path
 from annotator.sources import ORGANISATION, OUTLET, PERSON, SentenceSources
