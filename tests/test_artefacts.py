@@ -155,6 +155,9 @@ def test_missing_model(tmp_path):
     (tmp_path / "bad" / CARD_FILE).write_text("{", encoding="utf-8")
     with pytest.raises(ModelError, match="cannot read the card"):
         load_model(tmp_path / "bad")
+    (tmp_path / "bad" / CARD_FILE).write_text('{"version": "x", "sha256": "y", "labels": [], "libraries": "new"}')
+    with pytest.raises(ModelError, match="field 'libraries' must be a dict; got 'new'"):
+        load_model(tmp_path / "bad")
 
 
 def test_model_file_is_reproducible_zip(saved, shipped, tmp_path):
