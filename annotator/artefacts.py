@@ -48,7 +48,6 @@ TRUSTED: tuple[str, ...] = (
     "sklearn.model_selection._split.StratifiedKFold",
 )
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-_GUIDELINE_META = re.compile(r'<meta\s+name="guideline-version"\s+content="([^"]+)"', re.IGNORECASE)
 
 
 def default_path() -> Path:
@@ -71,14 +70,13 @@ def library_versions() -> dict[str, str]:
 
 
 def guideline_version() -> str:
-    """The guideline's version: its ``<meta name="guideline-version">``, else a hash of
-    ``schemas/guideline.html``; ``"none"`` when there is no guideline file."""
-    path = schema_path(GUIDELINE_FILE)
-    if not path.is_file():
+    """The version of the shipped annotator guideline (``annotator.tasks.guideline``, the one every task records);
+    ``"none"`` when there is no guideline file."""
+    if not schema_path(GUIDELINE_FILE).is_file():
         return "none"
-    text = path.read_text(encoding="utf-8")
-    m = _GUIDELINE_META.search(text)
-    return m.group(1) if m else "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    from annotator.tasks import guideline
+
+    return guideline().version
 
 
 def _canonical_zip(data: bytes) -> bytes:
