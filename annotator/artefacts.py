@@ -17,7 +17,6 @@ import hashlib
 import io
 import json
 import platform
-import re
 import zipfile
 from datetime import UTC, datetime
 from importlib import metadata, resources
