@@ -193,6 +193,3 @@ def test_guideline_version(monkeypatch, tmp_path):
     assert artefacts.guideline_version()[0].isdigit()
     monkeypatch.setattr(artefacts, "schema_path", lambda name: tmp_path / name)
     assert artefacts.guideline_version() == "none"
-    page.write_text("<html><body>Label each sentence.</body></html>", encoding="utf-8")
-    digest = __import__("hashlib").sha256(page.read_bytes()).hexdigest()[:16]
-    assert artefacts.guideline_version() == f"sha256:{digest}"
