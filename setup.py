@@ -13,6 +13,9 @@ ext_modules = []
 if os.environ.get("ANNOTATOR_PURE_PYTHON") != "1":
     from mypyc.build import mypycify
 
-    ext_modules = mypycify(["annotator/segment.py", "annotator/boilerplate.py"], opt_level="3")
+    # the build environment has no type stubs: third-party modules are Any to the compiler
+    ext_modules = mypycify(
+        ["--ignore-missing-imports", "annotator/segment.py", "annotator/boilerplate.py"], opt_level="3"
+    )
 
 setup(ext_modules=ext_modules)
