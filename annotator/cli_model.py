@@ -62,7 +62,8 @@ def _read_summary(report: Any) -> str:
     type=click.FloatRange(min=0, min_open=True),
     help="Inverse regularisation strength of the logistic regression (default: annotator.model.C, 10).",
 )
-def train_cmd(data: tuple[str, ...], out: str, hold_out: str, c: float | None) -> None:
+@click.option("--char-ngrams", is_flag=True, help="Add character 3- to 5-grams to the features (slower, see README).")
+def train_cmd(data: tuple[str, ...], out: str, hold_out: str, c: float | None, char_ngrams: bool) -> None:
     """Train the classifier on labelled sentences and save it with its model card.
 
     DATA: the seed corpus (JSONL/CSV rows with text, label, topic, article_id; schemas/train.schema.json) or
@@ -78,7 +79,9 @@ def train_cmd(data: tuple[str, ...], out: str, hold_out: str, c: float | None) -
 
     frame, report = _read(data)
     topics = [] if hold_out.strip().lower() in ("", "none") else [t.strip() for t in hold_out.split(",") if t.strip()]
-    result = train_corpus(frame, held_out_topics=topics, c=c or C, sources=[str(p) for p in expand(data)])
+    result = train_corpus(
+        frame, held_out_topics=topics, c=c or C, chars=char_ngrams, sources=[str(p) for p in expand(data)]
+    )
     card = artefacts.save(result.pipeline, out, result.card)
     held = card["held_out"]
     if held["metrics"]:

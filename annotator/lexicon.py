@@ -31,6 +31,7 @@ LISTS = (
     "determiners",
     "name_connectors",
     "listener_verbs",
+    "phrase_fillers",
 )
 
 

@@ -60,8 +60,9 @@ _CUE_FEATURE = {
 }
 
 
-def build_pipeline(*, c: float = C, seed: int = SEED, chars: bool = True) -> Pipeline:
-    """The untrained pipeline: features, then a temperature-calibrated logistic regression."""
+def build_pipeline(*, c: float = C, seed: int = SEED, chars: bool = False) -> Pipeline:
+    """The untrained pipeline: features (:func:`annotator.features.make_features`), then a temperature-calibrated
+    logistic regression."""
     classifier = CalibratedClassifierCV(
         LogisticRegression(C=c, solver="newton-cg", max_iter=1000),
         method="temperature",
@@ -344,10 +345,21 @@ class Model:
                 cues.add(src.cue)
             elif src.cue in cues:
                 sources.add(src.span)
-        return tuple(sorted(sources)), tuple(sorted(cues))
+        return _merged(sources), _merged(cues)
 
 
 _FEATURE_INDEX = {name: i for i, name in enumerate(FEATURES)}
+
+
+def _merged(spans: set[Span]) -> tuple[Span, ...]:
+    """Spans in order, overlapping ones joined ("no evidence" within "no evidence to support")."""
+    out: list[Span] = []
+    for start, end in sorted(spans):
+        if out and start < out[-1][1]:
+            out[-1] = (out[-1][0], max(end, out[-1][1]))
+        else:
+            out.append((start, end))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -363,6 +375,7 @@ def train_corpus(
     *,
     held_out_topics: Sequence[str] | None = HELD_OUT_TOPICS,
     c: float = C,
+    chars: bool = False,
     sources: Sequence[str] = (),
 ) -> TrainResult:
     """Train on labelled rows (:func:`annotator.corpus.read_labelled`), holding out ``held_out_topics``.
@@ -375,7 +388,7 @@ def train_corpus(
     training, held_out = split_held_out(frame, topics) if topics else (frame.reset_index(drop=True), frame.iloc[:0])
     if training.empty:
         raise ModelError("no training rows left after holding out topics " + ", ".join(topics))
-    pipeline = train(training["text"].tolist(), training["label"].tolist(), pipeline=build_pipeline(c=c))
+    pipeline = train(training["text"].tolist(), training["label"].tolist(), pipeline=build_pipeline(c=c, chars=chars))
     held = evaluate(pipeline, held_out["text"].tolist(), held_out["label"].tolist()) if len(held_out) else None
     card = {
         "training_data": {
@@ -393,6 +406,11 @@ def train_corpus(
             "rows": len(held_out),
             "metrics": held,
         },
-        "params": {"C": c, "seed": SEED, "calibration": "temperature", "features": "guideline + word 1-2 + char 3-5"},
+        "params": {
+            "C": c,
+            "seed": SEED,
+            "calibration": "temperature, 5-fold",
+            "features": [name for name, _ in pipeline.named_steps["features"].transformer_list],
+        },
     }
     return TrainResult(pipeline, card)

@@ -41,7 +41,9 @@ def small(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def trained(small, tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess[str]]:
     where = tmp_path_factory.mktemp("train")
-    proc = run("train", str(small), "--out", str(where / "models" / "small"), "--hold-out", "sport", cwd=where)
+    proc = run(
+        "train", str(small), "--out", str(where / "models" / "small"), "--hold-out", "sport", "--char-ngrams", cwd=where
+    )
     return where / "models" / "small", proc
 
 
@@ -52,6 +54,7 @@ def test_train_writes_a_model_and_its_card(trained, small):
     n_sport = sum('"topic": "sport"' in line for line in small.read_text(encoding="utf-8").splitlines())
     assert card["held_out"]["topics"] == ["sport"] and card["held_out"]["rows"] == n_sport
     assert card["training_data"]["topics"] == ["crime", "health"]
+    assert card["params"]["features"] == ["guideline", "words", "chars"]
     f1 = card["held_out"]["metrics"]["macro_f1"]
     assert f"macro-F1 {f1:.3f}" in proc.stderr
     assert f"version {card['version']}" in proc.stderr
@@ -169,3 +172,19 @@ def test_prelabel_with_a_broken_model(tmp_path):
     assert proc.returncode == 1
     assert proc.stderr.strip() == f"error: {tmp_path / 'm' / 'card.json'}: not a model card (expected a JSON object)"
     assert proc.stdout == ""
+
+
+def test_iter_prelabel_streams_chunks(sentences):
+    from annotator.artefacts import load_model
+    from annotator.prelabel import COLUMNS, iter_prelabel
+
+    model = load_model()
+    chunks = list(iter_prelabel([ARTICLES], model=model, chunk_size=50))
+    assert [len(c) for c in chunks[:-1]] == [50] * (len(chunks) - 1) and 0 < len(chunks[-1]) <= 50
+    frame = pd.concat(chunks, ignore_index=True)
+    assert list(frame.columns) == list(COLUMNS)
+    assert frame["sentence_id"].tolist() == sentences["sentence_id"].tolist()
+    expected = model.predict(sentences["text"].tolist(), top_features=0)
+    assert frame["label"].tolist() == [p.label for p in expected]
+    assert frame["score"].tolist() == [p.score for p in expected]
+    assert frame["cue_spans"].tolist() == [[list(s) for s in p.cue_spans] for p in expected]
