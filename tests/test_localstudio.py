@@ -59,13 +59,14 @@ def test_command_and_environment(tmp_path, monkeypatch):
 
 
 def test_demo_starts_reuses_and_stops(studio_template, tmp_path):
-    data = tmp_path / "studio"
+    data = tmp_path / ".studio"  # the default data directory, relative to the working directory
     shutil.copytree(studio_template, data, ignore=shutil.ignore_patterns("*.log", "*.pid"))
     port = free_port()
-    demo = [sys.executable, "-m", "annotator.demo", "--port", str(port), "--data-dir", str(data)]
+    demo = [sys.executable, "-m", "annotator.demo", "--port", str(port)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LABEL_STUDIO_")}
     articles = str(REPO / "data" / "articles" / "harbour-ammonia-leak.txt")
     try:
-        first = subprocess.run([*demo, articles], check=False, capture_output=True, text=True, cwd=tmp_path)
+        first = subprocess.run([*demo, articles], check=False, capture_output=True, text=True, cwd=tmp_path, env=env)
         assert first.returncode == 0, first.stderr
         assert healthy(f"http://127.0.0.1:{port}") and running(data) is not None
         creds = json.loads((data / CREDENTIALS).read_text(encoding="utf-8"))
@@ -73,9 +74,13 @@ def test_demo_starts_reuses_and_stops(studio_template, tmp_path):
         assert creds["token"] not in first.stdout + first.stderr and creds["password"] not in first.stdout
         card = json.loads((REPO / "models" / "default" / "card.json").read_text(encoding="utf-8"))
         assert f"pre-annotated by model {card['version']}" in first.stdout
-        second = subprocess.run([*demo, articles], check=False, capture_output=True, text=True, cwd=tmp_path)
+        second = subprocess.run([*demo, articles], check=False, capture_output=True, text=True, cwd=tmp_path, env=env)
         assert second.returncode == 0 and "already runs" in second.stdout and " 0 new tasks" in second.stdout
+        # other commands find the running local studio and its credentials by themselves
+        pull = [str(Path(sys.executable).parent / "annotator"), "pull", "--project", "annotator demo", "-o", "x.csv"]
+        pulled = subprocess.run(pull, check=False, capture_output=True, text=True, cwd=tmp_path, env=env)
+        assert pulled.returncode == 0 and "0 annotations written to x.csv" in pulled.stderr, pulled.stderr
     finally:
-        stop = subprocess.run([*demo, "--stop"], check=False, capture_output=True, text=True, cwd=tmp_path)
+        stop = subprocess.run([*demo, "--stop"], check=False, capture_output=True, text=True, cwd=tmp_path, env=env)
     assert stop.stdout.strip() == "stopped Label Studio"
     assert not healthy(f"http://127.0.0.1:{port}") and running(data) is None
