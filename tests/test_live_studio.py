@@ -135,6 +135,7 @@ def test_opening_a_task_asks_the_backend_for_a_prediction(
     proc = _connect(title, backend, cli_env)
     assert proc.returncode == 0, proc.stderr
     project = _project(sdk, title)
+    assert f"project {title!r} (id {project.id}) now uses the backend at {backend.url}, model {version}" in proc.stderr
     [ml] = list(sdk.ml.list(project=project.id))
     assert ml.url.rstrip("/") == backend.url
     assert project.model_version == version  # not the backend's title: predictions must show in the UI
