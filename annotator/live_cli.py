@@ -257,8 +257,9 @@ def prelabel_cmd(
             parts.close()
     seconds = time.perf_counter() - started
     where = f" to {output}" if output and output != "-" and (report.articles or not report.failed) else ""
+    name = Path(model).name if model else "default"
     finish(
         report,
-        f"{summary.sentences} sentence{'s' if summary.sentences != 1 else ''} pre-labelled by model "
+        f"{summary.sentences} sentence{'s' if summary.sentences != 1 else ''} labelled by model {name} "
         f"{predictor.model_version} in {seconds:.1f} s{where}",
     )
