@@ -164,9 +164,11 @@ def read_card(path: str | Path | None = None) -> dict[str, Any]:
         raise ModelError(f"{card_path}: cannot read the card ({exc})") from exc
     if not isinstance(card, dict):
         raise ModelError(f"{card_path}: not a model card (expected a JSON object)")
-    for key in ("version", "sha256", "labels", "libraries"):
+    for key, kind in (("version", str), ("sha256", str), ("labels", list), ("libraries", dict)):
         if key not in card:
             raise ModelError(f"{card_path}: field {key!r} missing; not a model card")
+        if not isinstance(card[key], kind):
+            raise ModelError(f"{card_path}: field {key!r} must be a {kind.__name__}; got {card[key]!r}")
     return card
 
 

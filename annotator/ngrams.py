@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from itertools import repeat
+from itertools import pairwise, repeat
 from typing import Any
 
 import numpy as np
@@ -50,7 +50,10 @@ def _word_terms(text: str, lo: int, hi: int) -> list[str]:
     tokens = _WORD.findall(text.lower())
     terms = tokens[:] if lo == 1 else []
     for n in range(max(lo, 2), hi + 1):
-        terms.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+        if n == 2:
+            terms.extend([a + " " + b for a, b in pairwise(tokens)])
+        else:
+            terms.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
     return terms
 
 

@@ -155,6 +155,9 @@ def test_missing_model(tmp_path):
     (tmp_path / "bad" / CARD_FILE).write_text("{", encoding="utf-8")
     with pytest.raises(ModelError, match="cannot read the card"):
         load_model(tmp_path / "bad")
+    (tmp_path / "bad" / CARD_FILE).write_text('{"version": "x", "sha256": "y", "labels": [], "libraries": "new"}')
+    with pytest.raises(ModelError, match="field 'libraries' must be a dict; got 'new'"):
+        load_model(tmp_path / "bad")
 
 
 def test_model_file_is_reproducible_zip(saved, shipped, tmp_path):
@@ -180,3 +183,14 @@ def test_failed_save_leaves_the_old_model(saved, shipped, monkeypatch):
         save(shipped, saved)
     assert (saved / MODEL_FILE).read_bytes() == before
     shutil.rmtree(saved)
+
+
+def test_guideline_version(monkeypatch, tmp_path):
+    page = tmp_path / "guideline.html"
+    monkeypatch.setattr(artefacts, "schema_path", lambda name: tmp_path / name)
+    assert artefacts.guideline_version() == "none"
+    page.write_text('<html><head><meta name="guideline-version" content="2026-05-01"></head></html>', encoding="utf-8")
+    assert artefacts.guideline_version() == "2026-05-01"
+    page.write_text("<html><body>Label each sentence.</body></html>", encoding="utf-8")
+    digest = __import__("hashlib").sha256(page.read_bytes()).hexdigest()[:16]
+    assert artefacts.guideline_version() == f"sha256:{digest}"

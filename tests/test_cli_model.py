@@ -172,3 +172,19 @@ def test_prelabel_with_a_broken_model(tmp_path):
     assert proc.returncode == 1
     assert proc.stderr.strip() == f"error: {tmp_path / 'm' / 'card.json'}: not a model card (expected a JSON object)"
     assert proc.stdout == ""
+
+
+def test_iter_prelabel_streams_chunks(sentences):
+    from annotator.artefacts import load_model
+    from annotator.prelabel import COLUMNS, iter_prelabel
+
+    model = load_model()
+    chunks = list(iter_prelabel([ARTICLES], model=model, chunk_size=50))
+    assert [len(c) for c in chunks[:-1]] == [50] * (len(chunks) - 1) and 0 < len(chunks[-1]) <= 50
+    frame = pd.concat(chunks, ignore_index=True)
+    assert list(frame.columns) == list(COLUMNS)
+    assert frame["sentence_id"].tolist() == sentences["sentence_id"].tolist()
+    expected = model.predict(sentences["text"].tolist(), top_features=0)
+    assert frame["label"].tolist() == [p.label for p in expected]
+    assert frame["score"].tolist() == [p.score for p in expected]
+    assert frame["cue_spans"].tolist() == [[list(s) for s in p.cue_spans] for p in expected]

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.pipeline import FeatureUnion
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from annotator.features import (
     FEATURES,
     GuidelineFeatures,
+    _Sentence,
     analyse,
     make_features,
 )
@@ -284,3 +287,60 @@ def test_feature_union_has_all_parts():
     assert prefixes == {"guideline", "words"}
     with_chars = make_features(chars=True).fit(texts * 2)
     assert {n.split("__")[0] for n in with_chars.get_feature_names_out()} == {"guideline", "words", "chars"}
+
+
+# -- property: offsets hold for any text ---------------------------------------------------------------------------
+
+WORDS = st.sampled_from(
+    [
+        "said",
+        "Officials",
+        "denied",
+        "reportedly",
+        "according",
+        "to",
+        "the",
+        "ministry",
+        "“",
+        "”",
+        '"',
+        ",",
+        ".",
+        "Dr.",
+        "Ada",
+        "Pell",
+        "no",
+        "evidence",
+        "could",
+        "not",
+        "confirm",
+        "’s",
+        "it’s",
+        "fact-checkers",
+        " ",
+        "\n",
+        "İstanbul",
+        "ß",
+        "a",
+        "senior",
+        "official",
+        "told",
+        "was",
+        "by",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=80), st.lists(WORDS, max_size=30).map(" ".join), st.lists(WORDS).map("".join)))
+def test_offsets_hold_for_any_text(text):
+    s = _Sentence(text)
+    s.locate()
+    assert [text[a:b] for a, b in zip(s.starts, s.ends, strict=True)] == s.words
+    a = analyse(text)
+    for item in (*a.cues, *a.sources):
+        start, end = item.span
+        assert 0 <= start < end <= len(text)
+    for src in a.sources:
+        assert src.cue in {c.span for c in a.cues}
+    assert len(a.features) == len(FEATURES)
