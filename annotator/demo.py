@@ -57,7 +57,6 @@ def _demo(paths: list[str], port: int, data_dir: str) -> int:
     project = pushed.project
     assert project is not None
     hotkeys = ", ".join(f"{i} {label}" for i, label in enumerate(labels(), 1))
-    url_option = "" if url.endswith(f":{DEFAULT_PORT}") else f" --url {url}"
     preds = f"pre-annotated by model {pushed.model_version}" if pushed.model_version else "no model: no pre-annotations"
     print(
         f"{report.articles} articles -> {pushed.sentences} sentences: {pushed.imported} new tasks, "
@@ -65,7 +64,7 @@ def _demo(paths: list[str], port: int, data_dir: str) -> int:
         f"\n  open      {url}/projects/{project.id}/data\n"
         f"  log in as {local.credentials.username}; the password is in {local.data_dir / CREDENTIALS}\n"
         f"  label     {hotkeys}; Ctrl+Enter submits\n"
-        f"  then      annotator pull --project '{PROJECT}'{url_option} -o labels.csv   (the same credentials)\n"
+        f"  then      annotator pull --project '{PROJECT}' -o labels.csv   (finds this server and its credentials)\n"
         f"\nLabel Studio keeps running in the background; stop it with: make demo-stop"
     )
     return 1 if report.failed else 0

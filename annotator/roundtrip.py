@@ -123,11 +123,14 @@ def push(
     report.project = project
     version = predictor.model_version if predictor is not None else None
     known: dict[str, TaskRef] = {}
+    unpredicted: set[int] = set()  # tasks already there without a prediction of this model version
     if not report.created_project:
-        known = {ref.sentence_id: ref for ref in studio.task_refs(project.id, with_versions=version is not None)}
+        known = {ref.sentence_id: ref for ref in studio.task_refs(project.id)}
+        if version is not None and known:
+            unpredicted = studio.tasks_without_model(project.id, version)
     report.model_version = version
     seen: set[str] = set()
-    stale: list[TaskRef] = []  # existing tasks without a prediction of this model version
+    stale: list[TaskRef] = []
 
     def fresh(tasks: Iterable[Task]) -> Iterator[Task]:
         for task in tasks:
@@ -140,7 +143,7 @@ def push(
             ref = known.get(sid)
             if ref is not None:
                 report.already += 1
-                if version is not None and version not in ref.model_versions:
+                if ref.id in unpredicted:
                     stale.append(ref)
                 continue
             yield task

@@ -37,12 +37,11 @@ class Project:
 
 @dataclass(frozen=True)
 class TaskRef:
-    """A task already in a project: its id, the sentence it holds, and the model versions of its predictions."""
+    """A task already in a project: its id and the sentence it holds."""
 
     id: int
     sentence_id: str
     text: str
-    model_versions: frozenset[str]
 
 
 def _reason(exc: Exception) -> str:
@@ -135,23 +134,32 @@ class Studio:
 
     # -- tasks ------------------------------------------------------------------------------------
 
-    def task_refs(self, project_id: int, *, with_versions: bool = False, page_size: int = 1000) -> Iterator[TaskRef]:
-        """The tasks of a project: id, sentence id and text, and with ``with_versions`` the model versions of their
-        predictions (slower: the server then loads every task's predictions)."""
-        include = "id,data,predictions_model_versions" if with_versions else "id,data"
+    def task_refs(self, project_id: int, *, page_size: int = 1000) -> Iterator[TaskRef]:
+        """The tasks of a project: id, sentence id and text (only the task data: no annotations or predictions)."""
         with self._call(f"listing the tasks of project {project_id}"):
             pager = self.client.tasks.list(
-                project=project_id, fields="all" if with_versions else "task_only", include=include, page_size=page_size
+                project=project_id, fields="task_only", include="id,data", page_size=page_size
             )
             for task in pager:
                 data = task.data or {}
-                versions = str(getattr(task, "predictions_model_versions", None) or "")
                 yield TaskRef(
-                    id=int(task.id),
-                    sentence_id=str(data.get("sentence_id", "")),
-                    text=str(data.get("text", "")),
-                    model_versions=frozenset(v.strip() for v in versions.split(",") if v.strip()),
+                    id=int(task.id), sentence_id=str(data.get("sentence_id", "")), text=str(data.get("text", ""))
                 )
+
+    def tasks_without_model(self, project_id: int, model_version: str, *, page_size: int = 5000) -> set[int]:
+        """Ids of the project's tasks that have no prediction of ``model_version`` (a Data Manager filter)."""
+        item = {
+            "filter": "filter:tasks:predictions_model_versions",
+            "operator": "not_contains",
+            "value": [model_version],
+            "type": "List",
+        }
+        query = json.dumps({"filters": {"conjunction": "and", "items": [item]}})
+        with self._call(f"listing the tasks of project {project_id} without predictions of {model_version!r}"):
+            pager = self.client.tasks.list(
+                project=project_id, fields="task_only", include="id", query=query, page_size=page_size
+            )
+            return {int(task.id) for task in pager}
 
     def import_tasks(self, project_id: int, tasks: Sequence[Mapping[str, Any]]) -> int:
         """Import tasks (with their predictions) in ONE request; return how many the server created.

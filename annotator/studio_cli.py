@@ -14,7 +14,7 @@ import click
 
 from annotator.cli import CONTEXT, columns_from, finish, input_options, reading
 from annotator.errors import InputError, StudioError
-from annotator.localstudio import CREDENTIALS, DEFAULT_DIR, DEFAULT_PORT, LocalStudio, Postgres
+from annotator.localstudio import CREDENTIALS, DEFAULT_DIR, DEFAULT_PORT, LocalStudio, Postgres, credentials, running
 from annotator.studio import TOKEN_ENV, URL_ENV, Studio
 
 
@@ -27,20 +27,25 @@ def connection_options(fn: Any) -> Any:
         help=f"API token (legacy or personal access token). Default: the local studio's, from {DEFAULT_DIR}/.",
     )(fn)
     return click.option(
-        "--url", envvar=URL_ENV, show_envvar=True, help=f"Label Studio URL. Default: http://127.0.0.1:{DEFAULT_PORT}."
+        "--url",
+        envvar=URL_ENV,
+        show_envvar=True,
+        help=f"Label Studio URL. Default: the local studio's, else http://127.0.0.1:{DEFAULT_PORT}.",
     )(fn)
 
 
 def connect(url: str | None, token: str | None) -> Studio:
-    """A checked connection; without a token, the credentials of the local studio in ./.studio are used."""
+    """A checked connection. Without a token: the local studio's credentials in ./.studio; without a URL: the
+    local studio started from ./.studio if it runs, else port 8080 on this machine."""
     if not token:
         local = Path(DEFAULT_DIR) / CREDENTIALS
         if not local.exists():
             raise StudioError(f"no API token: pass --token or set ${TOKEN_ENV} (or start `annotator studio` here)")
-        from annotator.localstudio import credentials
-
         token = credentials(DEFAULT_DIR).token
-    studio = Studio(url or f"http://127.0.0.1:{DEFAULT_PORT}", token)
+    if not url:
+        found = running(DEFAULT_DIR)
+        url = found[1] if found else f"http://127.0.0.1:{DEFAULT_PORT}"
+    studio = Studio(url, token)
     studio.check()
     return studio
 
@@ -196,10 +201,11 @@ def pull_cmd(
     r = result.report
     where = f" to {output}" if output and output != "-" else ""
     what = "sentences" if resolved else "annotations"
-    skipped = f"; {r.cancelled} skipped annotations not counted" if r.cancelled else ""
+    skipped = f"; {r.cancelled} skipped annotation{'s' if r.cancelled != 1 else ''} not counted" if r.cancelled else ""
     unlabelled = f"; {r.unlabelled} without a label" if r.unlabelled else ""
     click.echo(
-        f"{r.tasks} tasks, {r.annotations} annotations: {n} {what} written{where}{skipped}{unlabelled}", err=True
+        f"{r.tasks} annotated tasks, {r.annotations} annotations: {n} {what} written{where}{skipped}{unlabelled}",
+        err=True,
     )
 
 

@@ -60,13 +60,19 @@ def _template() -> Path:
 
 
 @pytest.fixture(scope="session")
-def studio_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def studio_template() -> Path:
+    """A migrated, empty Label Studio data directory: copy it, do not use it in place."""
+    return _template()
+
+
+@pytest.fixture(scope="session")
+def studio_server(tmp_path_factory: pytest.TempPathFactory, studio_template: Path) -> Iterator[Server]:
     """``annotator studio`` on a free port, on a copy of the template; stopped with SIGINT (Ctrl-C) at the end,
     which must end it cleanly (exit status 0, port closed)."""
     from annotator.localstudio import free_port, healthy
 
     data_dir = tmp_path_factory.mktemp("studio") / "data"
-    shutil.copytree(_template(), data_dir, ignore=shutil.ignore_patterns("*.log"))
+    shutil.copytree(studio_template, data_dir, ignore=shutil.ignore_patterns("*.log", "*.pid"))
     creds = json.loads((data_dir / "credentials.json").read_text(encoding="utf-8"))
     port = free_port()
     url = f"http://127.0.0.1:{port}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -240,3 +241,25 @@ def test_counts_do_not_depend_on_batch_size(studio, title, project_tasks):
     assert report.repeated == 5 and report.imported == report.batches == len(rows) - 5
     ids = Counter(t["data"]["sentence_id"] for t in project_tasks(title))
     assert max(ids.values()) == 1 and len(ids) == len(rows) - 5
+
+
+def test_cli_push_pre_annotates_with_the_shipped_model_by_default(cli_env, title, project_tasks, tmp_path):
+    card = json.loads((REPO / "models" / "default" / "card.json").read_text(encoding="utf-8"))
+    article = ARTICLES / "transport-signal-failure.txt"
+    proc = run([ANNOTATOR, "push", str(article), "--project", title], env=cli_env)
+    assert proc.returncode == 0, proc.stderr
+    assert f"with predictions of {card['version']}" in proc.stderr
+    tasks = project_tasks(title)
+    assert tasks and all([p["model_version"] for p in t["predictions"]] == [card["version"]] for t in tasks)
+
+    # --model DIR: a copy of the model under another name is the same model (same version): nothing to add
+    model_dir = tmp_path / "model"
+    shutil.copytree(REPO / "models" / "default", model_dir)
+    proc = run([ANNOTATOR, "push", str(article), "--project", title, "--model", str(model_dir)], env=cli_env)
+    assert proc.returncode == 0 and "existing tasks got predictions" not in proc.stderr, proc.stderr
+    # a model that is not one: a one-line error naming it, exit 1, nothing pushed
+    (tmp_path / "empty").mkdir()
+    proc = run(
+        [ANNOTATOR, "push", str(article), "--project", title + " x", "--model", str(tmp_path / "empty")], env=cli_env
+    )
+    assert proc.returncode == 1 and str(tmp_path / "empty") in proc.stderr and "Traceback" not in proc.stderr

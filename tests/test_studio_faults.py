@@ -102,7 +102,10 @@ class DroppingProxy:
             if drop:
                 self.dropped += 1
                 return  # the server did the work; the client never hears of it
-            conn.sendall(response)
+            # say that this connection closes, so that the client does not pool it for a later request
+            head, _, rest = response.partition(b"\r\n\r\n")
+            kept = [line for line in head.split(b"\r\n") if not line.lower().startswith(b"connection:")]
+            conn.sendall(b"\r\n".join([*kept, b"Connection: close"]) + b"\r\n\r\n" + rest)
 
     def close(self) -> None:
         self._server.close()
@@ -150,7 +153,7 @@ def test_dropped_connection_mid_batch_then_rerun(studio_server, title, project_t
     try:
         with pytest.raises(StudioError) as err:
             push(Studio(proxy.url, studio_server.token), rows, title=title, batch_size=10)
-        assert proxy.dropped == 1 and proxy.imports == 2  # no blind retry of the broken import
+        assert (proxy.dropped, proxy.imports) == (1, 2), str(err.value)  # and no blind retry of the broken import
         assert "10 tasks were imported before this batch" in str(err.value) and "run the same push again" in str(err)
         saved = len(project_tasks(title))
         assert saved == (20 if after_forward else 10)
