@@ -162,15 +162,21 @@ class LocalStudio:
             str(self.port),
             "--username",
             c.username,
-            "--password",
-            c.password,
-            "--user-token",
-            c.token,
+            # the password and token travel in the environment (LABEL_STUDIO_PASSWORD, LABEL_STUDIO_USER_TOKEN, see
+            # env()), which Label Studio reads like --password/--user-token: a command line is visible to every
+            # user of the machine in `ps`
             "--enable-legacy-api-token",
         ]
 
     def env(self) -> dict[str, str]:
-        env = {**os.environ, **_QUIET_ENV, "LABEL_STUDIO_BASE_DATA_DIR": str(self.data_dir)}
+        c = self.credentials
+        env = {
+            **os.environ,
+            **_QUIET_ENV,
+            "LABEL_STUDIO_BASE_DATA_DIR": str(self.data_dir),
+            "LABEL_STUDIO_PASSWORD": c.password,
+            "LABEL_STUDIO_USER_TOKEN": c.token,
+        }
         if self.postgres is not None:
             env.update(self.postgres.env())
         env.update(self.extra_env)

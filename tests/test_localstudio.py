@@ -41,12 +41,13 @@ def test_command_and_environment(tmp_path, monkeypatch):
         ("--internal-host", "127.0.0.1"),
         ("-p", "8765"),
         ("--username", creds.username),
-        ("--password", creds.password),
-        ("--user-token", creds.token),
     ]:
         assert cmd[cmd.index(flag) + 1] == value
     assert "--no-browser" in cmd and "--enable-legacy-api-token" in cmd and Path(cmd[cmd.index("start") - 1]).exists()
+    # secrets stay off the command line (anyone can read it with ps); Label Studio reads them from the environment
+    assert creds.password not in " ".join(cmd) and creds.token not in " ".join(cmd)
     env = local.env()
+    assert (env["LABEL_STUDIO_PASSWORD"], env["LABEL_STUDIO_USER_TOKEN"]) == (creds.password, creds.token)
     assert env["COLLECT_ANALYTICS"] == "false" and env["LATEST_VERSION_CHECK"] == "false"
     assert env["SENTRY_DSN"] == "" and env["FRONTEND_SENTRY_DSN"] == ""
     assert (env["DJANGO_DB"], env["POSTGRE_HOST"], env["POSTGRE_PORT"], env["POSTGRE_NAME"]) == (
