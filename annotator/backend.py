@@ -376,7 +376,9 @@ def create_app(holder: ModelHolder, settings: Settings | None = None, *, trainer
         remember(project)
         if trainer is None:
             if action == "START_TRAINING":
-                raise BadRequestError(409, "retraining is off: start `annotator serve` with --url and --token")
+                raise BadRequestError(
+                    409, "retraining is off: start `annotator serve` where it can reach Label Studio (--url, --token)"
+                )
             return JSONResponse({"status": "ignored", "action": action, "reason": "retraining is off"})
         state = trainer.notify(action, project)
         return JSONResponse({"status": state, "action": action, "model_version": holder.model_version})

@@ -13,11 +13,12 @@ from typing import Any
 import click
 
 from annotator.cli import CONTEXT, columns_from, finish, input_options, reading
-from annotator.errors import InputError
+from annotator.errors import InputError, StudioError
 from annotator.studio_cli import connect, connection_options
 
 DEFAULT_SEED = "data/train"
 DEFAULT_MODELS_DIR = "models/live"
+UNCERTAINTY_SAMPLING = "Uncertainty sampling"  # Label Studio's name: next task = lowest prediction score
 
 
 def parse_auth(value: str | None, option: str = "--basic-auth") -> tuple[str, str] | None:
@@ -93,8 +94,9 @@ def serve_cmd(
     background as annotations arrive (POST /webhook), on the project's labels plus the seed corpus; each new model
     is saved under --models-dir/<version> and swapped in without stopping predictions, and the project's
     model_version is set to it (and the project's other tasks are predicted again, unless --no-refresh).
-    Retraining needs --url/--token to read the project's labels; without them (or with --no-retrain) the backend
-    only predicts. Attach it to a project with `annotator connect`.
+    Retraining reads the project's labels from Label Studio (--url/--token, or the local `annotator studio`);
+    with none to reach, or with --no-retrain, the backend only predicts. Attach it to a project with
+    `annotator connect`.
 
     Example: annotator serve --port 9090 --url http://127.0.0.1:8080 --token $LABEL_STUDIO_API_KEY
     """
@@ -108,8 +110,15 @@ def serve_cmd(
     predictor = load_model(model)
     holder = ModelHolder(predictor)
     retrainer = None
-    if not no_retrain and (url or token):
-        studio = connect(url, token)
+    studio = None
+    if not no_retrain:
+        try:
+            studio = connect(url, token)
+        except StudioError as exc:
+            if url or token:  # asked for explicitly: that is an error
+                raise
+            click.echo(f"no Label Studio to retrain from ({exc}); predicting only", err=True)
+    if studio is not None:
         seed = read_seed(seed_paths or [DEFAULT_SEED])
 
         def publish(project: int, old: str, new: str) -> None:
@@ -126,7 +135,7 @@ def serve_cmd(
             publish=publish,
             every=retrain_every,
         )
-    mode = f"retraining every {retrain_every} annotations" if retrainer else "predicting only (no --url/--token)"
+    mode = f"retraining every {retrain_every} annotations" if retrainer else "predicting only"
     click.echo(f"serving model {predictor.model_version} on http://{host}:{port}, {mode}", err=True)
     try:
         serve(
@@ -143,11 +152,17 @@ def serve_cmd(
 @click.option(
     "--basic-auth", envvar="ANNOTATOR_BACKEND_AUTH", show_envvar=True, metavar="USER:PASS", help="If serve has it."
 )
+@click.option(
+    "--uncertainty-sampling",
+    is_flag=True,
+    help="Also set the project's task sampling to uncertainty sampling: lowest prediction score (priority) first.",
+)
 @connection_options
 def connect_cmd(
     title: str,
     backend_url: str,
     basic_auth: str | None,
+    uncertainty_sampling: bool,
     url: str | None,
     token: str | None,
 ) -> None:
@@ -164,6 +179,8 @@ def connect_cmd(
     if project is None:
         raise StudioError(f"no project titled {title!r}; create it with `annotator push`")
     version = studio.connect_backend(project.id, backend_url, basic_auth=parse_auth(basic_auth))
+    if uncertainty_sampling:
+        studio.update_project(project.id, sampling=UNCERTAINTY_SAMPLING)
     click.echo(f"project {title!r} (id {project.id}) now uses the backend at {backend_url}, model {version}", err=True)
 
 
@@ -257,8 +274,9 @@ def prelabel_cmd(
             parts.close()
     seconds = time.perf_counter() - started
     where = f" to {output}" if output and output != "-" and (report.articles or not report.failed) else ""
+    name = Path(model).name if model else "default"
     finish(
         report,
-        f"{summary.sentences} sentence{'s' if summary.sentences != 1 else ''} pre-labelled by model "
+        f"{summary.sentences} sentence{'s' if summary.sentences != 1 else ''} labelled by model {name} "
         f"{predictor.model_version} in {seconds:.1f} s{where}",
     )

@@ -302,7 +302,7 @@ class Studio:
     def refresh_predictions(self, project_id: int, model_version: str, *, batch: int = 500) -> int:
         """Ask the project's ML backend to predict every task that has no prediction of ``model_version`` (Label
         Studio's "Retrieve predictions" action, ``batch`` tasks per request); returns how many tasks were asked."""
-        stale = [t.id for t in self.task_refs(project_id, with_versions=True) if model_version not in t.model_versions]
+        stale = sorted(self.tasks_without_model(project_id, model_version))
         for start in range(0, len(stale), batch):
             ids = stale[start : start + batch]
             with self._call(f"retrieving predictions for {len(ids)} tasks of project {project_id}"):

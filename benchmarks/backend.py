@@ -149,7 +149,9 @@ def main() -> int:
             hundred = latency_http(client, texts, 100, args.batches)
         one_local = latency_inprocess(model, texts, 1, args.requests)
         hundred_local = latency_inprocess(model, texts, 100, args.batches)
+        cpu0 = sum(proc.cpu_times()[:2])
         wall, loaded, errors = asyncio.run(concurrent_load(url, texts, args.clients, args.per_client))
+        server_cpu = sum(proc.cpu_times()[:2]) - cpu0
         peak = proc.memory_info().rss / 2**20
     finally:
         server.terminate()
@@ -170,6 +172,10 @@ def main() -> int:
     print(
         f"{args.clients} concurrent clients: {total} one-task requests in {wall:.1f} s = {total / wall:,.0f} req/s, "
         f"p50 {statistics.median(loaded) * ms:.1f} ms, p95 {_pct(loaded, 0.95) * ms:.1f} ms, {errors} errors"
+    )
+    print(
+        f"server CPU during that load: {server_cpu:.1f} s = {server_cpu / total * 1000:.2f} ms per request, "
+        f"{total / server_cpu:,.0f} requests per server CPU second (the clients run on the same 2 cores)"
     )
     print(f"server resident memory after the load: {peak:.0f} MiB")
     print(f"retraining on {args.labels:,} labels (fit + save): {train_wall:.1f} s wall, {train_cpu:.1f} s CPU")

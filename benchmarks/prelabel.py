@@ -43,7 +43,7 @@ from annotator.ingest import read_articles
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT.parent / "shared" / "seeds"
 ANNOTATOR = str(Path(sys.executable).parent / "annotator")
-_DONE = re.compile(r"(\d+) sentences? pre-labelled")
+_DONE = re.compile(r"(\d+) sentences? labelled by model")
 
 
 def build_corpus(path: Path, megabytes: float) -> int:

@@ -145,7 +145,7 @@ def test_prelabel_writes_split_rows_with_predictions(fmt, sentences, tmp_path):
             assert 0 <= a < b <= len(row["text"])
     labelled = {r["label"] for r in rows}
     assert labelled == set(labels())  # the sample articles have sentences of every kind
-    assert f"{len(rows)} sentences pre-labelled by model {versions.pop()}" in proc.stderr
+    assert f"{len(rows)} sentences labelled by model default {versions.pop()}" in proc.stderr
 
 
 def test_prelabel_bad_input_goes_on(tmp_path):

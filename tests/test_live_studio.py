@@ -135,6 +135,7 @@ def test_opening_a_task_asks_the_backend_for_a_prediction(
     proc = _connect(title, backend, cli_env)
     assert proc.returncode == 0, proc.stderr
     project = _project(sdk, title)
+    assert f"project {title!r} (id {project.id}) now uses the backend at {backend.url}, model {version}" in proc.stderr
     [ml] = list(sdk.ml.list(project=project.id))
     assert ml.url.rstrip("/") == backend.url
     assert project.model_version == version  # not the backend's title: predictions must show in the UI
@@ -154,12 +155,17 @@ def test_opening_a_task_asks_the_backend_for_a_prediction(
 
 
 def test_twenty_annotations_retrain_and_the_next_predictions_carry_the_new_version(
-    start_backend: Callable[..., Backend], sdk: Any, title: str, cli_env: dict[str, str], model_dir: Path
+    start_backend: Callable[..., Backend],
+    sdk: Any,
+    title: str,
+    cli_env: dict[str, str],
+    model_dir: Path,
+    studio_server: Any,
 ) -> None:
     backend = start_backend("--retrain-every", "20")
     old = httpx.get(backend.url + "/health").json()["model_version"]
     _push(title, cli_env)
-    assert _connect(title, backend, cli_env).returncode == 0
+    assert _connect(title, backend, cli_env, "--uncertainty-sampling").returncode == 0
     project = _project(sdk, title)
     tasks = list(sdk.tasks.list(project=project.id, fields="all"))
     assert len(tasks) > 21
@@ -182,6 +188,16 @@ def test_twenty_annotations_retrain_and_the_next_predictions_carry_the_new_versi
     fresh = sdk.tasks.get(id=tasks[-1].id)
     versions = {_as_dict(p)["model_version"] for p in fresh.predictions}
     assert new in versions
+    # the labelling stream (uncertainty sampling, set by connect) hands out the unlabelled task of lowest priority
+    scores = {
+        t.id: min(_as_dict(p)["score"] for p in t.predictions if _as_dict(p)["model_version"] == new)
+        for t in sdk.tasks.list(project=project.id, fields="all")
+        if not t.annotations
+    }
+    assert len(scores) == len(tasks) - 20
+    headers = {"Authorization": f"Token {studio_server.token}"}
+    nxt = httpx.get(f"{studio_server.url}/api/projects/{project.id}/next", headers=headers, timeout=60).json()
+    assert scores[nxt["id"]] == min(scores.values())
 
 
 def test_load_while_retraining_gets_no_errors(

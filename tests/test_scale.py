@@ -154,7 +154,7 @@ def test_cli_names_a_bad_input_writes_the_rest_and_exits_1(model_dir: Path, tmp_
     assert "Traceback" not in proc.stderr
     rows = _rows(out)
     assert {r["article_id"] for r in rows} == {"health-clinic-closures"}
-    assert f"{len(rows)} sentences pre-labelled" in proc.stderr
+    assert f"{len(rows)} sentences labelled by model {model_dir.name}" in proc.stderr
 
 
 @pytest.mark.parametrize(
