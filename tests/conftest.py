@@ -233,3 +233,19 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("model")
     artefacts.save(train(frame["text"].tolist(), frame["label"].tolist()), directory)
     return directory
+
+
+# -- the browser: Debian's chromium, never a browser downloaded by Playwright -----------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def chromium() -> dict[str, object]:
+    """Keyword arguments for ``playwright.chromium.launch``: Debian's chromium, headless, with nothing reaching out."""
+    import shutil
+
+    assert shutil.which(CHROMIUM), f"{CHROMIUM} is missing: apt-get install -y chromium"
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+    args += ["--disable-component-update", "--disable-sync", "--no-first-run"]
+    return {"executable_path": CHROMIUM, "args": args}

@@ -4,7 +4,6 @@ its hotkey, submit; ``pull`` returns that label. Screenshots go to test-artefact
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
@@ -19,20 +18,9 @@ pytestmark = [pytest.mark.studio, pytest.mark.browser]
 REPO = Path(__file__).resolve().parents[1]
 ARTICLE = REPO / "data" / "articles" / "crime-staged-crash-ring.txt"
 ARTEFACTS = REPO / "test-artefacts"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
-def test_annotator_labels_a_task_in_the_browser(studio_server, studio, sdk, predictor, title):
-    assert shutil.which(CHROMIUM), f"{CHROMIUM} is missing: apt-get install -y chromium"
+def test_annotator_labels_a_task_in_the_browser(studio_server, studio, sdk, predictor, title, chromium):
     rows = split([ARTICLE]).to_dict("records")
     report = push(studio, rows, title=title, predictor=predictor)
     project = report.project
@@ -46,7 +34,7 @@ def test_annotator_labels_a_task_in_the_browser(studio_server, studio, sdk, pred
 
     ARTEFACTS.mkdir(exist_ok=True)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = pw.chromium.launch(**chromium)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.goto(f"{studio_server.url}/user/login/")

@@ -28,16 +28,6 @@ if not SEEDS.is_dir():
 ARTICLES = REPO / "data" / "articles"
 ARTEFACTS = REPO / "out" / "test-artefacts"  # gitignored
 ANNOTATOR = str(Path(sys.executable).parent / "annotator")
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 CLAIMREVIEW = json.loads((REPO / "schemas" / "claimreview.schema.json").read_text(encoding="utf-8"))
 Draft202012Validator.check_schema(CLAIMREVIEW)
 
@@ -108,14 +98,14 @@ def test_text_is_escaped() -> None:
 
 
 @pytest.mark.browser
-def test_report_in_chromium(report: Path) -> None:
+def test_report_in_chromium(report: Path, chromium: dict[str, object]) -> None:
     from playwright.sync_api import sync_playwright
 
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     errors: list[str] = []
     requests: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(**chromium)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
