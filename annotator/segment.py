@@ -183,7 +183,8 @@ def _segment(text: str, rules: BoilerplateRules, title: str | None, keep_boilerp
             kind = CAPTION
         prev_kind = kind
 
-        may_quote = "“" in line or "‘" in line or '"' in line or " '" in line or line[0] == "'"  # = _may_quote
+        # an opening quotation mark may be in the line (substring tests beat a regex here)
+        may_quote = "“" in line or "‘" in line or '"' in line or " '" in line or line[0] == "'"
         if (
             not may_quote
             and _MAYBE_INNER.search(line) is None
@@ -201,11 +202,6 @@ def _segment(text: str, rules: BoilerplateRules, title: str | None, keep_boilerp
         for (s, e), qid in zip(spans, qids, strict=True):
             append(new(Sentence, (start + s, start + e, line[s:e], kind, qid, None)))
     return out
-
-
-def _may_quote(line: str) -> bool:
-    """Cheap test for an opening quotation mark (substring tests beat a regex here)."""
-    return "“" in line or "‘" in line or '"' in line or " '" in line or line[0] == "'"
 
 
 # -- one line ----------------------------------------------------------------------------------
