@@ -15,7 +15,7 @@ if os.environ.get("ANNOTATOR_PURE_PYTHON") != "1":
 
     # the build environment has no type stubs: third-party modules are Any to the compiler
     ext_modules = mypycify(
-        ["--ignore-missing-imports", "annotator/segment.py", "annotator/boilerplate.py"], opt_level="3"
+        ["--ignore-missing-imports", "annotator/segment.py", "annotator/boilerplate.py", "annotator/guideline.py"], opt_level="3"
     )
 
 setup(ext_modules=ext_modules)

@@ -1,8 +1,13 @@
 """Model artefacts: the only code that reads or writes ``models/``.
 
 A model directory holds ``model.skops`` (the fitted pipeline, saved with skops: loading pickle or joblib can run
-arbitrary code) and ``card.json``: version (a content hash of ``model.skops``), labels, training-data hash and size,
-metrics on the held-out split, library versions, guideline version, creation time.
+arbitrary code), ``predictor.npz`` (the same model in the form that predicts, :class:`annotator.inference.Compiled`:
+arrays only, read without pickle and without scikit-learn) and ``card.json``: version (a content hash of
+``model.skops``), the predictor's hash, labels, training-data hash and size, metrics on the held-out split, library
+versions, guideline version, creation time.
+
+:func:`load_predictor` (prediction: ``prelabel``, ``serve``, ``push``) reads ``predictor.npz`` alone and starts in
+a fraction of a second; :func:`load_model` (evaluation, cross-validation) loads the pipeline with skops.
 
 Loading accepts only the types the project trusts (:data:`TRUSTED`); a file whose hash is not the card's, a card
 from another label set, or a model saved with another scikit-learn minor version is refused with a
@@ -21,15 +26,19 @@ import zipfile
 from datetime import UTC, datetime
 from importlib import metadata, resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from annotator.errors import ModelError
+from annotator.inference import Compiled
 from annotator.labels import labels
-from annotator.model import Model, prune
 from annotator.output import atomic_path
 from annotator.resources import schema_path
 
+if TYPE_CHECKING:
+    from annotator.model import Model
+
 MODEL_FILE = "model.skops"
+PREDICTOR_FILE = "predictor.npz"
 CARD_FILE = "card.json"
 CARD_FORMAT = 1
 DEFAULT_NAME = "default"
@@ -112,13 +121,15 @@ def _canonical_zip(data: bytes) -> bytes:
 def save(model: Model | Any, directory: str | Path, card_extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """Save a trained model (a :class:`~annotator.model.Model` or its fitted pipeline) to ``directory``.
 
-    Writes ``model.skops`` and ``card.json`` atomically and returns the card. ``card_extra`` (training data,
-    metrics, parameters) is merged into the card.
+    Writes ``model.skops``, ``predictor.npz`` and ``card.json`` atomically and returns the card. ``card_extra``
+    (training data, metrics, parameters) is merged into the card.
     """
     import skops.io as sio
 
+    from annotator.model import Model, prune
+
     pipeline = model.pipeline if isinstance(model, Model) else model
-    Model(pipeline)  # refuses anything that is not a trained annotator pipeline
+    predictor = Compiled.from_pipeline(pipeline).to_bytes()  # refuses anything that is not a trained pipeline
     classes = [str(c) for c in pipeline.classes_]
     unknown = sorted(set(classes) - set(labels()))
     if unknown:
@@ -133,6 +144,7 @@ def save(model: Model | Any, directory: str | Path, card_extra: dict[str, Any] |
         "labels": list(labels()),
         "classes": classes,
         "size_bytes": len(data),
+        "predictor": {"file": PREDICTOR_FILE, "sha256": hashlib.sha256(predictor).hexdigest()},
         "libraries": library_versions(),
         "guideline_version": guideline_version(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -142,6 +154,8 @@ def save(model: Model | Any, directory: str | Path, card_extra: dict[str, Any] |
     directory.mkdir(parents=True, exist_ok=True)
     with atomic_path(directory / MODEL_FILE) as tmp:
         tmp.write_bytes(data)
+    with atomic_path(directory / PREDICTOR_FILE) as tmp:
+        tmp.write_bytes(predictor)
     with atomic_path(directory / CARD_FILE) as tmp:
         tmp.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return card
@@ -173,7 +187,7 @@ def _directory(path: str | Path | None) -> Path:
     if path is None:
         return default_path()
     p = Path(path)
-    return p.parent if p.name == MODEL_FILE or p.suffix == ".skops" else p
+    return p.parent if p.name in (MODEL_FILE, PREDICTOR_FILE) or p.suffix == ".skops" else p
 
 
 def _minor(version: str) -> tuple[str, ...]:
@@ -197,24 +211,13 @@ def load_model(path: str | Path | None = None) -> Model:
     """
     import skops.io as sio
 
+    from annotator.model import Model
+
     directory = _directory(path)
     card = read_card(directory)
     model_path = directory / MODEL_FILE
-    try:
-        data = model_path.read_bytes()
-    except OSError as exc:
-        raise ModelError(f"{model_path}: cannot read ({exc.strerror or exc})") from exc
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != card["sha256"]:
-        raise ModelError(
-            f"{model_path}: content hash {digest[:16]} is not the card's {str(card['sha256'])[:16]}: the file "
-            "changed after it was saved; restore it or retrain"
-        )
-    if list(card["labels"]) != list(labels()) and set(card["labels"]) != set(labels()):
-        raise ModelError(
-            f"{directory}: the model was trained for labels {card['labels']}, but schemas/label_config.xml "
-            f"defines {list(labels())}; retrain it on data with the current labels"
-        )
+    data = _read_checked(model_path, str(card["sha256"]))
+    _check_labels(directory, card)
     saved = str(card["libraries"].get("scikit-learn", "unknown"))
     installed = metadata.version("scikit-learn")
     if _minor(saved) != _minor(installed):
@@ -237,3 +240,56 @@ def load_model(path: str | Path | None = None) -> Model:
     if classes != list(card.get("classes", classes)) or not set(classes) <= set(labels()):
         raise ModelError(f"{model_path}: the model's classes {classes} do not match its card or the label set")
     return Model(pipeline, version=str(card["version"]), card=card)
+
+
+def load_predictor(path: str | Path | None = None) -> Compiled:
+    """Load a saved model for prediction: :class:`~annotator.inference.Compiled` from ``predictor.npz``, with no
+    scikit-learn or skops import. A model saved before there was a ``predictor.npz`` is loaded with
+    :func:`load_model` and compiled.
+
+    Raises
+    ------
+    ModelError
+        As :func:`load_model`: no model there, a file changed after saving (its hash is not the card's), the
+        card's labels are not the label set, or a file that cannot be read.
+    """
+    directory = _directory(path)
+    card = read_card(directory)
+    entry = card.get("predictor")
+    if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
+        return load_model(directory).compiled
+    _check_labels(directory, card)
+    predictor_path = directory / PREDICTOR_FILE
+    data = _read_checked(predictor_path, entry["sha256"])
+    try:
+        compiled = Compiled.from_bytes(data, version=str(card["version"]), card=card)
+    except ModelError as exc:
+        raise ModelError(f"{predictor_path}: {exc}") from exc
+    if list(compiled.classes) != list(card.get("classes", compiled.classes)) or not set(compiled.classes) <= set(
+        labels()
+    ):
+        raise ModelError(f"{predictor_path}: the model's classes {list(compiled.classes)} do not match its card")
+    return compiled
+
+
+def _read_checked(path: Path, sha256: str) -> bytes:
+    """The bytes of ``path``, refused unless their hash is ``sha256``."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ModelError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != sha256:
+        raise ModelError(
+            f"{path}: content hash {digest[:16]} is not the card's {sha256[:16]}: the file changed after it was "
+            "saved; restore it or retrain"
+        )
+    return data
+
+
+def _check_labels(directory: Path, card: dict[str, Any]) -> None:
+    if list(card["labels"]) != list(labels()) and set(card["labels"]) != set(labels()):
+        raise ModelError(
+            f"{directory}: the model was trained for labels {card['labels']}, but schemas/label_config.xml "
+            f"defines {list(labels())}; retrain it on data with the current labels"
+        )

@@ -99,10 +99,10 @@ def _labels(corpus: Corpus, labels_paths: tuple[str, ...], model_dir: str | None
             matched,
             f"labels from {', '.join(labels_paths)}: {len(matched)} of {len(found)} match these articles{ties}",
         )
-    from annotator.artefacts import load_model
+    from annotator.artefacts import load_predictor
     from annotator.ledger import labels_from_model
 
-    model = load_model(model_dir)
+    model = load_predictor(model_dir)
     return labels_from_model(corpus, model), f"labels from model {model.model_version}"
 
 

@@ -100,14 +100,14 @@ def serve_cmd(
 
     Example: annotator serve --port 9090 --url http://127.0.0.1:8080 --token $LABEL_STUDIO_API_KEY
     """
-    from annotator.artefacts import load_model
+    from annotator.artefacts import load_predictor
     from annotator.backend import ModelHolder, Settings, create_app, serve
     from annotator.retrain import Retrainer, project_labels, read_seed
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))  # one line per request
     auth = parse_auth(basic_auth)
-    predictor = load_model(model)
+    predictor = load_predictor(model)
     holder = ModelHolder(predictor)
     retrainer = None
     studio = None
@@ -131,7 +131,7 @@ def serve_cmd(
             fetch=lambda project: project_labels(studio, project),
             seed=seed,
             models_dir=Path(models_dir),
-            load=load_model,
+            load=load_predictor,
             publish=publish,
             every=retrain_every,
         )

@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 from numpy.typing import NDArray
 from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
@@ -30,34 +29,15 @@ from threadpoolctl import threadpool_limits
 
 from annotator.corpus import HELD_OUT_TOPICS
 from annotator.errors import ModelError
-from annotator.features import (
-    ACCORDING,
-    DISPUTE,
-    FEATURES,
-    HEDGE,
-    NOT_VERIFIED,
-    REPORT,
-    Analysis,
-    GuidelineFeatures,
-    features_of,
-    make_features,
-)
+from annotator.features import make_features
+from annotator.inference import TOP_FEATURES, Compiled
 from annotator.labels import labels
-from annotator.predictions import Prediction, Span
+from annotator.predictions import Prediction
 
 SEED = 0
 C = 10.0  # inverse regularisation of the logistic regression
 ECE_BINS = 10
 CV_FOLDS = 5
-TOP_FEATURES = 5
-
-_CUE_FEATURE = {
-    REPORT: "report",
-    ACCORDING: "according_to",
-    HEDGE: "hedge",
-    DISPUTE: "dispute",
-    NOT_VERIFIED: "not_verified",
-}
 
 
 def build_pipeline(*, c: float = C, seed: int = SEED, chars: bool = False) -> Pipeline:
@@ -214,38 +194,12 @@ def split_held_out(frame: pd.DataFrame, topics: Sequence[str] = HELD_OUT_TOPICS)
 # -- the Predictor ------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Parts:
-    guideline: GuidelineFeatures
-    guideline_weight: float
-    others: list[tuple[str, Any, float]]  # (name, transformer, weight)
-    linear: LogisticRegression
-    calibrated: CalibratedClassifierCV
-
-
-def _parts(pipeline: Pipeline) -> _Parts:
-    try:
-        union = pipeline.named_steps["features"]
-        calibrated = pipeline.named_steps["classifier"]
-        weights = union.transformer_weights or {}
-        guideline = None
-        others = []
-        for name, transformer in union.transformer_list:
-            w = float(weights.get(name, 1.0))
-            if isinstance(transformer, GuidelineFeatures):
-                guideline, gw = transformer, w
-            else:
-                others.append((name, transformer, w))
-        linear = calibrated.calibrated_classifiers_[0].estimator
-    except (AttributeError, KeyError, IndexError, TypeError) as exc:
-        raise ModelError(f"not a trained annotator pipeline ({type(exc).__name__}: {exc})") from exc
-    if guideline is None or len(calibrated.calibrated_classifiers_) != 1:
-        raise ModelError("not a trained annotator pipeline: no guideline features or not one calibrated model")
-    return _Parts(guideline, gw, others, linear, calibrated)
-
-
 class Model:
     """A trained pipeline as a :class:`~annotator.predictions.Predictor`, with explanations.
+
+    Predictions come from the pipeline's :class:`~annotator.inference.Compiled` form (the same numbers as
+    ``pipeline.predict_proba``, without scikit-learn's per-call overhead); the pipeline stays for evaluation,
+    cross-validation and saving.
 
     Parameters
     ----------
@@ -261,16 +215,7 @@ class Model:
         self.pipeline = pipeline
         self.version = version
         self.card = card or {}
-        self._p = _parts(pipeline)
-        classes = tuple(str(c) for c in pipeline.classes_)
-        self._classes = classes
-        coef = np.asarray(self._p.linear.coef_, dtype=np.float64)
-        if coef.shape[0] == 1:  # binary: the one row is the second class's
-            coef = np.vstack([-coef[0], coef[0]])
-        self._coef = coef
-        n_guideline = len(FEATURES)
-        self._guideline_coef = coef[:, :n_guideline] * self._p.guideline_weight
-        self._names: NDArray[np.object_] | None = None
+        self.compiled = Compiled.from_pipeline(pipeline, version=version, card=self.card)
 
     @property
     def model_version(self) -> str:
@@ -278,88 +223,15 @@ class Model:
 
     @property
     def classes(self) -> tuple[str, ...]:
-        return self._classes
-
-    def _design(self, texts: Sequence[str]) -> tuple[sp.csr_matrix, list[Analysis]]:
-        analyses = self._p.guideline.analyse_many(texts)
-        blocks = [sp.csr_matrix(features_of(analyses))]
-        if self._p.guideline_weight != 1.0:
-            blocks[0] = blocks[0] * self._p.guideline_weight
-        for _name, transformer, weight in self._p.others:
-            block = sp.csr_matrix(transformer.transform(texts))
-            blocks.append(block * weight if weight != 1.0 else block)
-        return sp.hstack(blocks, format="csr"), analyses
+        return self.compiled.classes
 
     def predict_proba(self, texts: Sequence[str]) -> NDArray[np.float64]:
         """Calibrated probabilities, one column per class in :attr:`classes` order."""
-        if not len(texts):
-            return np.zeros((0, len(self._classes)))
-        X, _ = self._design(list(texts))
-        return np.asarray(self._p.calibrated.predict_proba(X), dtype=np.float64)
-
-    def feature_names(self) -> NDArray[np.object_]:
-        if self._names is None:
-            self._names = np.asarray(self.pipeline.named_steps["features"].get_feature_names_out(), dtype=object)
-        return self._names
+        return self.compiled.predict_proba(texts)
 
     def predict(self, texts: Sequence[str], *, top_features: int = TOP_FEATURES) -> list[Prediction]:
-        """One :class:`~annotator.predictions.Prediction` per text: label, calibrated score and scores, the cue and
-        source spans that drove the label (end-exclusive character offsets into the text), and the
-        ``top_features`` features with the largest contribution (coefficient × value) to it."""
-        texts = list(texts)
-        if not texts:
-            return []
-        X, analyses = self._design(texts)
-        proba = np.asarray(self._p.calibrated.predict_proba(X), dtype=np.float64)
-        best = proba.argmax(axis=1)
-        names = self.feature_names() if top_features > 0 else None
-        out = []
-        classes = self._classes
-        for r, a in enumerate(analyses):
-            c = int(best[r])
-            sources, cues = self._drivers(a, c)
-            top: tuple[str, ...] = ()
-            if names is not None:
-                start, end = X.indptr[r], X.indptr[r + 1]
-                idx = X.indices[start:end]
-                contrib = X.data[start:end] * self._coef[c, idx]
-                order = np.argsort(-contrib, kind="stable")[:top_features]
-                top = tuple(str(names[idx[k]]) for k in order if contrib[k] > 0)
-            scores = {classes[k]: float(proba[r, k]) for k in range(len(classes))}
-            out.append(Prediction(classes[c], float(proba[r, c]), scores, sources, cues, top))
-        return out
-
-    def _drivers(self, a: Analysis, c: int) -> tuple[tuple[Span, ...], tuple[Span, ...]]:
-        """Cue and source spans whose features push towards class ``c`` (a positive coefficient)."""
-        coef = self._guideline_coef[c]
-        index = _FEATURE_INDEX
-        cues: set[Span] = set()
-        sources: set[Span] = set()
-        for cue in a.cues:
-            name = _CUE_FEATURE[cue.kind] + ("_quoted" if cue.quoted and cue.kind in (HEDGE, DISPUTE) else "")
-            if name in index and coef[index[name]] > 0:
-                cues.add(cue.span)
-        for src in a.sources:
-            if coef[index["source_" + src.kind]] > 0:
-                sources.add(src.span)
-                cues.add(src.cue)
-            elif src.cue in cues:
-                sources.add(src.span)
-        return _merged(sources), _merged(cues)
-
-
-_FEATURE_INDEX = {name: i for i, name in enumerate(FEATURES)}
-
-
-def _merged(spans: set[Span]) -> tuple[Span, ...]:
-    """Spans in order, overlapping ones joined ("no evidence" within "no evidence to support")."""
-    out: list[Span] = []
-    for start, end in sorted(spans):
-        if out and start < out[-1][1]:
-            out[-1] = (out[-1][0], max(end, out[-1][1]))
-        else:
-            out.append((start, end))
-    return tuple(out)
+        """See :meth:`annotator.inference.Compiled.predict`."""
+        return self.compiled.predict(texts, top_features=top_features)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """What a model gives for one sentence, and the interface every consumer of a model codes against.
 
-Producers: ``annotator.model`` (a trained pipeline, loaded by ``annotator.artefacts.load_model``).
+Producers: ``annotator.inference`` (a trained model, loaded by ``annotator.artefacts.load_predictor``).
 Consumers: ``prelabel`` (batch), ``studio`` (pre-annotations on push), ``backend`` (live), ``ledger``.
 """
 

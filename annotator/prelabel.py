@@ -68,7 +68,7 @@ def iter_prelabel(
 ) -> Iterator[pd.DataFrame]:
     """Read, split and predict files chunk by chunk: DataFrames of at most ``chunk_size`` rows with :data:`COLUMNS`.
 
-    ``model`` defaults to the shipped model (:func:`annotator.artefacts.load_model`). Unreadable inputs are
+    ``model`` defaults to the shipped model (:func:`annotator.artefacts.load_predictor`). Unreadable inputs are
     recorded in ``report`` (see :func:`~annotator.ingest.read_articles`).
 
     Examples
@@ -77,9 +77,9 @@ def iter_prelabel(
     ...     print(chunk[["text", "label", "score"]].head())
     """
     if model is None:
-        from annotator.artefacts import load_model
+        from annotator.artefacts import load_predictor
 
-        model = load_model()
+        model = load_predictor()
     articles = read_articles(inputs, columns=columns, report=report)
     for rows in iter_prelabel_rows(articles, model, chunk_size=chunk_size, rules=rules):
         yield frame(rows)

@@ -151,7 +151,7 @@ class Retrainer:
     models_dir
         New artefacts are saved under ``models_dir/<version>``.
     load
-        ``directory -> Predictor`` (:func:`annotator.artefacts.load_model`).
+        ``directory -> Predictor`` (:func:`annotator.artefacts.load_predictor`).
     publish
         ``(project id, old version, new version)``: called for every known project after a swap, to keep the
         project's ``model_version`` equal to the backend's (so Label Studio shows the new predictions).

@@ -75,9 +75,9 @@ def load_predictor(model: str | None, no_model: bool = False) -> Predictor | Non
     None with ``no_model``. A model that cannot be loaded is an error (:class:`~annotator.errors.ModelError`)."""
     if no_model:
         return None
-    from annotator.artefacts import load_model
+    from annotator.artefacts import load_predictor as load
 
-    return load_model(model)
+    return load(model)
 
 
 def _batches(items: Iterable[Task], size: int) -> Iterator[list[Task]]:

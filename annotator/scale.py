@@ -251,14 +251,14 @@ def run(
 ) -> tuple[Generator[Partition, None, None], Predictor]:
     """Start ``engine`` and return the stream of finished partitions (in input order) and the driver's copy of
     the model. The engine shuts down when the stream is exhausted or closed."""
-    from annotator.artefacts import load_model
+    from annotator.artefacts import load_predictor
 
     if engine.name not in ENGINES:
         raise InputError("--engine", f"unknown engine {engine.name!r}; expected one of {', '.join(ENGINES)}")
     if engine.workers is not None and engine.workers < 1:
         raise InputError("--workers", f"must be at least 1; got {engine.workers}")
     # loaded (and checked) once, here, before any worker starts; workers get this object, not the file
-    predictor = load_model(model_dir)
+    predictor = load_predictor(model_dir)
     chunks = partitions(articles, chunk_size)
     if engine.name == "local":
         return _run_local(chunks, job, predictor, engine.workers or os.cpu_count() or 1), predictor

@@ -13,7 +13,7 @@ import pytest
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from annotator import artefacts
-from annotator.artefacts import CARD_FILE, MODEL_FILE, load_model, read_card, save
+from annotator.artefacts import CARD_FILE, MODEL_FILE, PREDICTOR_FILE, load_model, load_predictor, read_card, save
 from annotator.errors import ModelError
 from annotator.labels import labels
 from annotator.model import Model
@@ -72,7 +72,58 @@ def test_round_trip(shipped, saved):
     assert np.array_equal(loaded.predict_proba(TEXTS), shipped.predict_proba(TEXTS))
     assert loaded.predict(TEXTS) == shipped.predict(TEXTS)
     assert load_model(saved / MODEL_FILE).model_version == card["version"]
-    assert sorted(p.name for p in saved.iterdir()) == [CARD_FILE, MODEL_FILE]  # no temporary files left
+    assert sorted(p.name for p in saved.iterdir()) == [CARD_FILE, MODEL_FILE, PREDICTOR_FILE]  # no temporaries
+    lean = load_predictor(saved)
+    assert lean.model_version == card["version"] and lean.classes == shipped.classes
+    assert np.array_equal(lean.predict_proba(TEXTS), shipped.predict_proba(TEXTS))
+    assert lean.predict(TEXTS) == shipped.predict(TEXTS)
+
+
+def test_predictor_loads_without_scikit_learn():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from annotator.artefacts import load_predictor\n"
+        "p = load_predictor()\n"
+        "print(p.predict(['Officials said the road would reopen.'])[0].label)\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'skops', 'scipy', 'pandas'})\n"
+        "print(heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[0] in labels()
+    assert out[1] == "[]"
+
+
+def test_tampered_predictor_is_refused(saved):
+    data = bytearray((saved / PREDICTOR_FILE).read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (saved / PREDICTOR_FILE).write_bytes(bytes(data))
+    with pytest.raises(ModelError, match=r"predictor\.npz: content hash .* changed after it was saved"):
+        load_predictor(saved)
+
+
+def test_predictor_that_is_not_an_npz_is_refused(saved):
+    (saved / PREDICTOR_FILE).write_bytes(b"not a zip")
+    digest = __import__("hashlib").sha256(b"not a zip").hexdigest()
+    edit_card(saved, predictor={"file": PREDICTOR_FILE, "sha256": digest})
+    with pytest.raises(ModelError, match="not a readable predictor"):
+        load_predictor(saved)
+
+
+def test_model_saved_before_predictors_is_compiled_on_load(saved, shipped):
+    (saved / PREDICTOR_FILE).unlink()
+    card = read_card(saved)
+    del card["predictor"]
+    (saved / CARD_FILE).write_text(json.dumps(card), encoding="utf-8")
+    assert load_predictor(saved).predict(TEXTS) == shipped.predict(TEXTS)
+
+
+def test_predictor_refuses_another_label_set(saved):
+    edit_card(saved, labels=["true", "false"])
+    with pytest.raises(ModelError, match=r"trained for labels \['true', 'false'\]"):
+        load_predictor(saved)
 
 
 def test_card_says_how_the_model_was_made():
@@ -162,9 +213,10 @@ def test_missing_model(tmp_path):
 
 def test_model_file_is_reproducible_zip(saved, shipped, tmp_path):
     save(shipped, tmp_path / "again")
-    assert (tmp_path / "again" / MODEL_FILE).read_bytes() == (saved / MODEL_FILE).read_bytes()
-    with zipfile.ZipFile(saved / MODEL_FILE) as z:
-        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    for name in (MODEL_FILE, PREDICTOR_FILE):
+        assert (tmp_path / "again" / name).read_bytes() == (saved / name).read_bytes()
+        with zipfile.ZipFile(saved / name) as z:
+            assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
 
 
 def test_save_refuses_what_is_not_a_trained_pipeline(tmp_path):

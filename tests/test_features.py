@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -13,10 +15,10 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from annotator.features import (
     FEATURES,
     GuidelineFeatures,
-    _Sentence,
     analyse,
     make_features,
 )
+from annotator.guideline import _Sentence
 from annotator.lexicon import lexicon
 
 
@@ -336,8 +338,15 @@ WORDS = st.sampled_from(
 def test_offsets_hold_for_any_text(text):
     s = _Sentence(text)
     s.locate()
-    assert [text[a:b] for a, b in zip(s.starts, s.ends, strict=True)] == s.words
+    spans = list(zip(s.starts, s.ends, strict=True))
+    if s.aligned:  # tokens of the lower-cased text, whose offsets are the text's
+        assert [s.low_text[a:b] for a, b in spans] == s.low
+    else:
+        assert [text[a:b] for a, b in spans] == s.words
+    assert s.caps == [text[a].isupper() for a, _ in spans]
     a = analyse(text)
+    # the n-gram tokens are scikit-learn's, exactly
+    assert a.words == re.findall(r"(?u)\b\w\w+\b", text.lower())
     for item in (*a.cues, *a.sources):
         start, end = item.span
         assert 0 <= start < end <= len(text)
