@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from annotator.errors import ModelError
-from annotator.inference import Compiled
+from annotator.inference import ZIP_LEVEL, Compiled
 from annotator.labels import labels
 from annotator.output import atomic_path
 from annotator.resources import schema_path
@@ -109,12 +109,12 @@ def _canonical_zip(data: bytes) -> bytes:
     members = [("schema.json", json.dumps(schema, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))]
     members += [(new, src.read(old)) for old, new in files.items()]
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as dst:
         for name, content in members:
             info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            dst.writestr(info, content, compresslevel=9)
+            dst.writestr(info, content, compresslevel=ZIP_LEVEL)
     return out.getvalue()
 
 

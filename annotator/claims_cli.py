@@ -4,18 +4,22 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from annotator.articles import Corpus, corpus_of
 from annotator.cli import CONTEXT, columns_from, finish, input_options, reading
 from annotator.output import write_rows
+
+if TYPE_CHECKING:
+    from annotator.articles import Corpus
 
 
 def _read(paths: tuple[str, ...], stdin_format: str | None, kwargs: dict[str, Any]) -> tuple[Corpus, Any]:
     columns = columns_from(kwargs)
     with reading(paths, columns, stdin_format) as (articles, report):
+        from annotator.articles import corpus_of
+
         corpus = corpus_of(articles)
     return corpus, report
 

@@ -24,15 +24,17 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
-from jsonschema import Draft202012Validator
 
 from annotator.errors import InputError
 from annotator.labels import CONFIG_NAME, labels
 from annotator.resources import schema_path
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from jsonschema import Draft202012Validator
 
 TRAIN_SCHEMA = "train.schema.json"
 # Topics of data/train held out of the shipped model's training data, chosen for distinct vocabularies (people on
@@ -60,6 +62,8 @@ class CorpusReport:
 
 @cache
 def _validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(json.loads(schema_path(TRAIN_SCHEMA).read_text(encoding="utf-8")))
 
 
@@ -81,6 +85,8 @@ def _records(path: Path) -> Iterator[tuple[str, Any]]:
         raise InputError(str(path), f"unknown suffix {path.suffix!r}; expected one of {', '.join(SUFFIXES)}")
     try:
         if fmt == "parquet":
+            import pandas as pd
+
             frame = pd.read_parquet(path)
             for n, rec in enumerate(frame.to_dict(orient="records"), start=1):
                 yield f"row {n} of {path}", rec
@@ -294,6 +300,8 @@ def read_labelled(
         if match is not None:
             rows.append(match)
     report.rows = len(rows)
+    import pandas as pd  # pandas only when a table is made: commands that need none start faster
+
     return pd.DataFrame.from_records(rows, columns=list(COLUMNS))
 
 

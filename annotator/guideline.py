@@ -123,6 +123,15 @@ class _Lex:
                 self.combined.setdefault(first, []).extend((name, c) for c in cands)
         for entries in self.combined.values():
             entries.sort(key=lambda nc: -len(nc[1]))
+        # the same, split: one-word entries by their word; longer ones by their first two words, longest first
+        self.singles: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        self.longer: dict[str, dict[str, list[tuple[str, tuple[str, ...]]]]] = {}
+        for first, entries in self.combined.items():
+            for name, phrase in entries:
+                if len(phrase) == 1:
+                    self.singles.setdefault(first, []).append((name, phrase))
+                else:
+                    self.longer.setdefault(first, {}).setdefault(phrase[1], []).append((name, phrase))
 
         def singles(name: str) -> frozenset[str]:
             return frozenset(w for e in words.get(name, ()) for w in toks(e))
@@ -152,22 +161,44 @@ class _Lex:
         for cands in self.phrases[name].values():
             yield from cands
 
-    def all_matches(self, low: Sequence[str]) -> dict[str, list[tuple[int, int, tuple[str, ...]]]]:
+    def all_matches(self, low: list[str]) -> dict[str, list[tuple[int, int, tuple[str, ...]]]]:
         """For each list, the token ranges [i, j) where one of its entries occurs: longest first, no overlaps
-        within a list. One pass over the tokens."""
+        within a list. One pass over the tokens; an entry of several words is only tried where its first two
+        words are (common first words such as "a" or "is" start many entries)."""
         out: dict[str, list[tuple[int, int, tuple[str, ...]]]] = {}
         index = self.combined
         if index.keys().isdisjoint(low):  # most words start no entry: a set operation in C decides
             return out
+        n = len(low)
         free: dict[str, int] = {}
-        for i in [i for i, w in enumerate(low) if w in index]:
-            for name, phrase in index[low[i]]:
-                if free.get(name, 0) > i:
-                    continue
-                k = len(phrase)
-                if k == 1 or tuple(low[i : i + k]) == phrase:
-                    out.setdefault(name, []).append((i, i + k, phrase))
-                    free[name] = i + k
+        for i in range(n):
+            w = low[i]
+            if w not in index:
+                continue
+            if i + 1 < n:
+                by_second = self.longer.get(w)
+                if by_second is not None:
+                    longer = by_second.get(low[i + 1])
+                    if longer is not None:
+                        for name, phrase in longer:
+                            k = len(phrase)
+                            if free.get(name, 0) > i or i + k > n:
+                                continue
+                            same = True
+                            for m in range(2, k):
+                                if low[i + m] != phrase[m]:
+                                    same = False
+                                    break
+                            if same:
+                                out.setdefault(name, []).append((i, i + k, phrase))
+                                free[name] = i + k
+            singles = self.singles.get(w)
+            if singles is not None:
+                for name, phrase in singles:
+                    if free.get(name, 0) > i:
+                        continue
+                    out.setdefault(name, []).append((i, i + 1, phrase))
+                    free[name] = i + 1
         return out
 
 
@@ -240,9 +271,9 @@ class _Sentence:
             self.low = "\x00".join(self.words).lower().replace("’", "'").split("\x00") if self.words else []
         self.low_text = low_text
         self.n = len(self.low)
-        self.caps: list[bool] = []
         self.starts: list[int] = []
         self.ends: list[int] = []
+        self.caps: list[bool] = []
 
     def ngram_words(self) -> list[str]:
         """TfidfVectorizer's tokens: each maximal run of two or more word characters, lower-case. A token here is
@@ -266,24 +297,15 @@ class _Sentence:
             # one: str.find, three times faster than the regex's match objects
             starts, ends = self.starts, self.ends
             text = self.text
-            if self.aligned:
-                find = self.low_text.find
-                pos = 0
-                for w in self.low:
-                    pos = find(w, pos)
-                    starts.append(pos)
-                    pos += len(w)
-                    ends.append(pos)
-                self.caps = [text[p].isupper() for p in starts]
-            else:
-                find = text.find
-                pos = 0
-                for w in self.words:
-                    pos = find(w, pos)
-                    starts.append(pos)
-                    pos += len(w)
-                    ends.append(pos)
-                self.caps = [w[0].isupper() for w in self.words]
+            words = self.low if self.aligned else self.words
+            find = self.low_text.find if self.aligned else text.find
+            pos = 0
+            for w in words:
+                pos = find(w, pos)
+                starts.append(pos)
+                pos += len(w)
+                ends.append(pos)
+            self.caps = [text[p].isupper() for p in starts]
 
     def gap(self, i: int) -> str:
         """The text between token i and token i + 1."""
@@ -460,7 +482,7 @@ def _analyse(text: str, lex: _Lex) -> Analysis:
     low = s.low
     quotes = (
         tuple(m.span() for m in _QUOTED.finditer(text) if m.end() > m.start())
-        if any(q in text for q in _QUOTE_MARKS)
+        if "“" in text or '"' in text or "‘" in text or "«" in text or "”" in text  # _QUOTE_MARKS
         else ()
     )
     f = [0.0] * len(FEATURES)

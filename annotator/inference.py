@@ -18,6 +18,7 @@ import io
 import json
 import zipfile
 from collections.abc import Sequence
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -39,7 +40,7 @@ from annotator.predictions import Prediction, Span
 from annotator.terms import Vocabulary
 
 FORMAT = 1
-TOP_FEATURES = 5
+ZIP_LEVEL = 6  # zlib's default: 9 takes seven times as long to save a model for 2% fewer bytes
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _CUE_FEATURE = {
     REPORT: "report",
@@ -137,7 +138,7 @@ class Compiled:
 
     def _logits(self, texts: Sequence[str], analyses: Sequence[Analysis]) -> NDArray[np.float64]:
         n = len(texts)
-        g = np.array([a.features for a in analyses], dtype=np.float64).reshape(n, len(FEATURES))
+        g = _feature_rows(analyses)
         words = [a.words for a in analyses]
         if self.guideline_weight != 1.0:
             g *= self.guideline_weight
@@ -179,10 +180,11 @@ class Compiled:
             self._names = [f"{name}__{f}" for name in self.block_order for f in parts[name]]
         return self._names
 
-    def predict(self, texts: Sequence[str], *, top_features: int = TOP_FEATURES) -> list[Prediction]:
+    def predict(self, texts: Sequence[str], *, top_features: int = 0) -> list[Prediction]:
         """One :class:`~annotator.predictions.Prediction` per text: label, calibrated score and scores, the cue and
         source spans that drove the label (end-exclusive character offsets into the text), and the
-        ``top_features`` features with the largest contribution (coefficient × value) to it."""
+        ``top_features`` features with the largest contribution (coefficient × value) to it (none by default:
+        they cost a third of the prediction time, and only explanations show them)."""
         texts = list(texts)
         if not texts:
             return []
@@ -206,7 +208,7 @@ class Compiled:
     ) -> list[tuple[str, ...]]:
         """The ``k`` features with the largest positive contribution to each row's predicted class."""
         n = len(texts)
-        g = np.array([a.features for a in analyses], dtype=np.float64).reshape(n, len(FEATURES))
+        g = _feature_rows(analyses)
         words = [a.words for a in analyses]
         offsets = self._offsets()
         rows, cols = np.nonzero(g)
@@ -242,6 +244,8 @@ class Compiled:
 
     def drivers(self, a: Analysis, c: int) -> tuple[tuple[Span, ...], tuple[Span, ...]]:
         """Cue and source spans whose features push towards class ``c`` (a positive coefficient)."""
+        if not a.cues:  # no cue, no source (every source stands behind a cue)
+            return (), ()
         coef = self.guideline_coef[c]
         index = _FEATURE_INDEX
         cues: set[Span] = set()
@@ -355,7 +359,7 @@ class Compiled:
             arrays[f"idf_{i}"] = b.vocabulary.idf
             arrays[f"coef_{i}"] = b.coef
         out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as dst:
             for name, array in arrays.items():
                 buf = io.BytesIO()
                 np.lib.format.write_array(buf, np.asarray(array), allow_pickle=False)  # type: ignore[no-untyped-call]
@@ -404,6 +408,13 @@ class Compiled:
             raise
         except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:
             raise ModelError(f"not a readable predictor ({type(exc).__name__}: {exc})") from exc
+
+
+def _feature_rows(analyses: Sequence[Analysis]) -> NDArray[np.float64]:
+    """The guideline feature rows of analyses as one (n, len(FEATURES)) array."""
+    width = len(FEATURES)
+    flat = chain.from_iterable(a.features for a in analyses)
+    return np.fromiter(flat, dtype=np.float64, count=len(analyses) * width).reshape(len(analyses), width)
 
 
 def _from_pickle(data: bytes, version: str, card: dict[str, Any]) -> Compiled:

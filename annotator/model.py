@@ -30,7 +30,7 @@ from threadpoolctl import threadpool_limits
 from annotator.corpus import HELD_OUT_TOPICS
 from annotator.errors import ModelError
 from annotator.features import make_features
-from annotator.inference import TOP_FEATURES, Compiled
+from annotator.inference import Compiled
 from annotator.labels import labels
 from annotator.predictions import Prediction
 
@@ -229,7 +229,7 @@ class Model:
         """Calibrated probabilities, one column per class in :attr:`classes` order."""
         return self.compiled.predict_proba(texts)
 
-    def predict(self, texts: Sequence[str], *, top_features: int = TOP_FEATURES) -> list[Prediction]:
+    def predict(self, texts: Sequence[str], *, top_features: int = 0) -> list[Prediction]:
         """See :meth:`annotator.inference.Compiled.predict`."""
         return self.compiled.predict(texts, top_features=top_features)
 

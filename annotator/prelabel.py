@@ -12,15 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from annotator.boilerplate import BoilerplateRules
 from annotator.ingest import DEFAULT_COLUMNS, Article, Columns, ReadReport, read_articles
 from annotator.predictions import Predictor
 from annotator.split import COLUMNS as SPLIT_COLUMNS
 from annotator.split import Row, chunked, iter_rows, to_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PREDICTION_COLUMNS = ("label", "score", "scores", "model_version", "source_spans", "cue_spans")
 COLUMNS = (*SPLIT_COLUMNS, *PREDICTION_COLUMNS)
@@ -36,8 +37,8 @@ def prelabel_rows(rows: list[Row], model: Predictor) -> list[Row]:
         row["score"] = p.score
         row["scores"] = p.scores
         row["model_version"] = version
-        row["source_spans"] = [list(s) for s in p.source_spans]
-        row["cue_spans"] = [list(s) for s in p.cue_spans]
+        row["source_spans"] = [list(s) for s in p.source_spans] if p.source_spans else []
+        row["cue_spans"] = [list(s) for s in p.cue_spans] if p.cue_spans else []
     return rows
 
 

@@ -115,7 +115,10 @@ def _training_process() -> ProcessPoolExecutor:
 
 
 def _warm() -> bool:
-    """Import the training code in the training process ahead of the first request."""
+    """Import the training code in the training process ahead of the first request (skops alone takes a second:
+    it lists every scikit-learn estimator when imported)."""
+    import skops.io  # noqa: F401
+
     import annotator.artefacts
     import annotator.model  # noqa: F401
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import json
 import os
 from collections import Counter
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
@@ -32,6 +31,8 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any
+
+import orjson
 
 from annotator.errors import InputError, ModelError
 from annotator.ingest import Article
@@ -96,18 +97,18 @@ def label_rows(articles: Sequence[Article], predictor: Predictor) -> list[Row]:
 def encode(rows: Sequence[Row], job: Job, model: Predictor) -> bytes:
     """``rows`` in the output format, as the bytes of one partition (no header, no enclosing brackets)."""
     if job.fmt == "jsonl":
-        dumps = json.dumps
-        return "".join(dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
+        dumps, line = orjson.dumps, orjson.OPT_APPEND_NEWLINE
+        return b"".join([dumps(r, option=line) for r in rows])
     if job.fmt == "csv":
         import csv
 
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
         for r in rows:
-            writer.writerow(json.dumps(r[c], ensure_ascii=False) if c in _NESTED else r[c] for c in COLUMNS)
+            writer.writerow(orjson.dumps(r[c]).decode("utf-8") if c in _NESTED else r[c] for c in COLUMNS)
         return buf.getvalue().encode("utf-8")
     if job.fmt == "label-studio":
-        return _encode_tasks(rows, job).encode("utf-8")
+        return _encode_tasks(rows, job)
     if job.fmt == "parquet":
         import pyarrow as pa
 
@@ -119,7 +120,7 @@ def encode(rows: Sequence[Row], job: Job, model: Predictor) -> bytes:
     raise InputError("--format", f"unknown format {job.fmt!r}; expected one of {', '.join(FORMATS)}")
 
 
-def _encode_tasks(rows: Sequence[Row], job: Job) -> str:
+def _encode_tasks(rows: Sequence[Row], job: Job) -> bytes:
     from annotator.predictions import Prediction
     from annotator.tasks import iter_tasks, prediction_json
 
@@ -137,8 +138,8 @@ def _encode_tasks(rows: Sequence[Row], job: Job) -> str:
         pred = prediction_json(prediction, r["text"], model_version=r["model_version"])
         pred["score"] = r["priority"]  # Label Studio sorts by prediction score: the labelling order
         task["predictions"] = [pred]
-        out.append(json.dumps(task, ensure_ascii=False))
-    return ",\n".join(out)
+        out.append(orjson.dumps(task))
+    return b",\n".join(out)
 
 
 def arrow_schema(model: Predictor) -> Any:

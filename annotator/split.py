@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from annotator.boilerplate import BoilerplateRules, load_rules
 from annotator.ingest import DEFAULT_COLUMNS, Article, Columns, ReadReport, read_articles
 from annotator.segment import BOILERPLATE, HEADLINE, iter_segment
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 COLUMNS = (
     "article_id",
@@ -101,6 +102,8 @@ def chunked(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
 
 def to_frame(rows: list[Row], *, keep_boilerplate: bool = False) -> pd.DataFrame:
     """A DataFrame with the table's columns and dtypes (nullable ``index``)."""
+    import pandas as pd  # not at import time: commands that never make a DataFrame start faster
+
     columns = list(COLUMNS) + ([BOILERPLATE_COLUMN] if keep_boilerplate else [])
     return pd.DataFrame.from_records(rows, columns=columns).astype(_DTYPES)
 

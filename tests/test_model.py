@@ -95,7 +95,7 @@ CASES = [
 
 @pytest.mark.parametrize(("text", "label", "cue", "source"), CASES)
 def test_predictions_explain_with_the_cue_and_source(model, text, label, cue, source):
-    (p,) = model.predict([text])
+    (p,) = model.predict([text], top_features=5)
     assert isinstance(p, Prediction)
     assert p.label == label
     cues = [text[a:b] for a, b in p.cue_spans]
@@ -136,6 +136,7 @@ def test_top_features_are_contributions(model):
     assert len(p.top_features) <= 3
     (q,) = model.predict([text], top_features=0)
     assert q.top_features == () and q.label == p.label and q.scores == p.scores
+    assert model.predict([text]) == [q]  # explanations only on request
 
 
 # -- calibration ---------------------------------------------------------------------------------------------------
