@@ -1,8 +1,9 @@
-"""Compile the sentence splitter's hot path with mypyc (the rest is in pyproject.toml).
+"""Compile the hot paths with mypyc (the rest is in pyproject.toml).
 
-``segment.py`` and ``boilerplate.py`` are plain, fully typed Python; mypyc turns them into C
-extensions at build time (about 1.35x faster on news text, see benchmarks/segment.py). Set
-ANNOTATOR_PURE_PYTHON=1 to build a pure-Python wheel instead (same behaviour, slower).
+``segment.py`` and ``boilerplate.py`` (the sentence splitter) and ``guideline.py`` (the guideline analysis every
+prediction runs) are plain, fully typed Python; mypyc turns them into C extensions at build time (1.35x and about
+1.4x faster, see benchmarks/segment.py and benchmarks/prelabel.py). Set ANNOTATOR_PURE_PYTHON=1 to build a
+pure-Python wheel instead (same behaviour, slower).
 """
 
 import os

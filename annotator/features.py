@@ -16,50 +16,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import FeatureUnion
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from annotator.guideline import (
-    ACCORDING,
-    ANONYMOUS,
-    DISPUTE,
-    FEATURES,
-    HEDGE,
-    NAMED,
-    NOT_VERIFIED,
-    PRONOUN,
-    REPORT,
-    ROLE,
-    Analysis,
-    Cue,
-    Source,
-    Span,
-    _analyse,
-    _lex_of,
-    analyse,
-    features_of,
-    lexicon_words,
-)
-
-__all__ = [
-    "ACCORDING",
-    "ANONYMOUS",
-    "DISPUTE",
-    "FEATURES",
-    "HEDGE",
-    "NAMED",
-    "NOT_VERIFIED",
-    "PRONOUN",
-    "REPORT",
-    "ROLE",
-    "Analysis",
-    "Cue",
-    "GuidelineFeatures",
-    "Source",
-    "Span",
-    "analyse",
-    "features_of",
-    "lexicon_words",
-    "make_features",
-]
-
+from annotator.guideline import FEATURES, Analysis, _analyse, _lex_of, features_of, lexicon_words
 
 # -- input handling shared by the transformers -------------------------------------------------------------------
 

@@ -195,8 +195,7 @@ class Compiled:
         classes = self._classes
         values = proba.tolist()
         out = []
-        for r, a in enumerate(analyses):
-            c = int(best[r])
+        for r, (a, c) in enumerate(zip(analyses, best.tolist(), strict=True)):
             sources, cues = self.drivers(a, c)
             row = values[r]
             scores = dict(zip(classes, row, strict=True))

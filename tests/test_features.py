@@ -12,13 +12,8 @@ from hypothesis import strategies as st
 from sklearn.pipeline import FeatureUnion
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from annotator.features import (
-    FEATURES,
-    GuidelineFeatures,
-    analyse,
-    make_features,
-)
-from annotator.guideline import _Sentence
+from annotator.features import GuidelineFeatures, make_features
+from annotator.guideline import FEATURES, _Sentence, analyse
 from annotator.lexicon import lexicon
 
 

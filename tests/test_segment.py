@@ -295,10 +295,12 @@ def test_rules_file_is_checked_against_its_schema(tmp_path: Path) -> None:
 
 
 def test_installed_splitter_is_the_compiled_one() -> None:
-    """The wheel ships the mypyc-compiled splitter (setup.py); benchmarks and these tests use it."""
+    """The wheel ships the mypyc-compiled splitter and guideline analysis (setup.py); benchmarks and these tests
+    use them."""
     import os
 
     import annotator.boilerplate
+    import annotator.guideline
     import annotator.segment
 
     if os.environ.get("ANNOTATOR_PURE_PYTHON") == "1":
@@ -306,3 +308,4 @@ def test_installed_splitter_is_the_compiled_one() -> None:
     else:
         assert annotator.segment.__file__.endswith(".so"), annotator.segment.__file__
         assert annotator.boilerplate.__file__.endswith(".so"), annotator.boilerplate.__file__
+        assert annotator.guideline.__file__.endswith(".so"), annotator.guideline.__file__
