@@ -184,7 +184,7 @@ def main() -> int:
         f"{total / server_cpu:,.0f} requests per server CPU second (the clients run on the same 2 cores)"
     )
     print(f"server resident memory after the load: {peak:.0f} MiB")
-    print(f"retraining on {args.labels:,} labels (fit + save): {train_wall:.1f} s wall, {train_cpu:.1f} s CPU")
+    print(f"retraining on {args.labels:,} labels (fit, save, load): {train_wall:.1f} s wall, {train_cpu:.1f} s CPU")
     print(f"targets: one-task p95 {_pct(one, 0.95) * ms:.1f} ms (< 50 ms); retraining {train_wall:.1f} s (< 5 s)")
     load = os.getloadavg()
     print(f"load average during the run (1/5/15 min): {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}")

@@ -20,7 +20,8 @@ gives medians (a virtual machine's speed drifts by a third between minutes here,
 The corpus is data/articles plus the two scraped seed articles in ../shared/seeds (read from there, never copied),
 repeated under new ids to about --mb megabytes of article text, written as JSONL to a temporary directory.
 
-Usage: python benchmarks/prelabel.py [--mb 10] [--model DIR] [--naive-mb 2] [--memory-factor 10] [--repeat 3] [--quick]
+Usage: python benchmarks/prelabel.py [--mb 10] [--model DIR] [--naive-mb 2] [--memory-factor 10] [--repeat 3]
+                                    [--dask-mb MB] [--quick]
 """
 
 from __future__ import annotations
@@ -186,6 +187,7 @@ def main() -> int:
     ap.add_argument("--memory-factor", type=float, default=10.0, help="the larger corpus for the memory check")
     ap.add_argument("--quick", action="store_true", help="skip the local 2-worker run and the memory check")
     ap.add_argument("--repeat", type=int, default=3, help="rounds of every run, interleaved (default 3)")
+    ap.add_argument("--dask-mb", type=float, help="corpus size in MB for the Dask runs (default: --mb)")
     args = ap.parse_args()
 
     model = ["--model", args.model] if args.model else []
@@ -203,6 +205,10 @@ def main() -> int:
         corpus = Path(tmp) / "corpus.jsonl"
         nbytes = build_corpus(corpus, args.mb)
         out = str(Path(tmp) / "out.jsonl")
+        dask_corpus = corpus
+        if args.dask_mb and args.dask_mb != args.mb:
+            dask_corpus = Path(tmp) / "dask.jsonl"
+            print(f"dask corpus: {build_corpus(dask_corpus, args.dask_mb) / 1e6:.1f} MB of article text")
         print(f"corpus: {nbytes / 1e6:.1f} MB of article text, {os.cpu_count()} cores\n\n{header}", flush=True)
         tiny = Path(tmp) / "tiny.jsonl"  # two short articles in two partitions: every worker starts
         with corpus.open(encoding="utf-8") as src:
@@ -222,7 +228,8 @@ def main() -> int:
             for name, opts in configs:
                 just_start = [str(tiny), "-o", out, *model, *opts, "--chunk-size", "1"]
                 startups[name].append(show(run_cli(f"start-up only ({name}, 2 articles)", just_start)))
-                runs[name].append(show(run_cli(f"annotator, {name}", [str(corpus), "-o", out, *model, *opts])))
+                source = dask_corpus if "dask" in opts else corpus
+                runs[name].append(show(run_cli(f"annotator, {name}", [str(source), "-o", out, *model, *opts])))
             naive.append(show(run_naive(corpus, args.naive_mb)))
         big = None
         if not args.quick:
