@@ -33,7 +33,6 @@ _QUOTED = re.compile(
     r"“[^“”]*(?:”|$)|\"[^\"]*(?:\"|$)|‘(?:[^‘’]|’(?=\w))*(?:’|$)|«[^«»]*(?:»|$)|^[^“”\"]*”",
 )
 _CLOSERS = '”"’)] \t\n'
-_QUOTE_MARKS = ("“", '"', "‘", "«", "”")
 _WORDS = re.compile(r"\b\w\w+\b")  # scikit-learn's TfidfVectorizer tokens (for Analysis.words)
 
 # Cue kinds (the lexicon list each comes from) and source kinds.
@@ -482,7 +481,7 @@ def _analyse(text: str, lex: _Lex) -> Analysis:
     low = s.low
     quotes = (
         tuple(m.span() for m in _QUOTED.finditer(text) if m.end() > m.start())
-        if "“" in text or '"' in text or "‘" in text or "«" in text or "”" in text  # _QUOTE_MARKS
+        if "“" in text or '"' in text or "‘" in text or "«" in text or "”" in text  # any quotation mark
         else ()
     )
     f = [0.0] * len(FEATURES)
