@@ -19,7 +19,7 @@ import json
 import zipfile
 from collections.abc import Sequence
 from itertools import chain
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -60,6 +60,14 @@ class Block:
         self.vocabulary = vocabulary
         self.weight = weight
         self.coef = np.ascontiguousarray(coef)  # (classes, terms)
+
+
+class _Design(NamedTuple):
+    """A batch's design matrix, weighted: guideline rows (n, len(FEATURES)), and per n-gram block its
+    (document, column, value) entries."""
+
+    guideline: NDArray[np.float64]
+    blocks: list[tuple[Block, NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]]
 
 
 class Compiled:
@@ -136,17 +144,22 @@ class Compiled:
         lex = self._lex
         return [_analyse(t, lex) for t in texts]
 
-    def _logits(self, texts: Sequence[str], analyses: Sequence[Analysis]) -> NDArray[np.float64]:
-        n = len(texts)
+    def _design(self, texts: Sequence[str], analyses: Sequence[Analysis]) -> _Design:
+        """The design matrix of ``texts``, weighted: the guideline rows (dense) and each n-gram block's entries."""
         g = _feature_rows(analyses)
-        words = [a.words for a in analyses]
         if self.guideline_weight != 1.0:
             g *= self.guideline_weight
-        logits = g @ self.guideline_coef.T
+        words = [a.words for a in analyses]
+        blocks = []
         for b in self.blocks:
             docs, cols, values = b.vocabulary.tfidf(texts, words)
-            if b.weight != 1.0:
-                values = values * b.weight
+            blocks.append((b, docs, cols, values * b.weight if b.weight != 1.0 else values))
+        return _Design(g, blocks)
+
+    def _logits(self, design: _Design) -> NDArray[np.float64]:
+        n = len(design.guideline)
+        logits = design.guideline @ self.guideline_coef.T
+        for b, docs, cols, values in design.blocks:
             for k in range(len(self._classes)):
                 logits[:, k] += np.bincount(docs, weights=values * b.coef[k, cols], minlength=n)
         logits += self.intercept
@@ -169,7 +182,7 @@ class Compiled:
         texts = list(texts)
         if not texts:
             return np.zeros((0, len(self._classes)))
-        return self._proba(self._logits(texts, self.analyse(texts)))
+        return self._proba(self._logits(self._design(texts, self.analyse(texts))))
 
     def feature_names(self) -> list[str]:
         """The design matrix's column names, as the feature union names them (``"words__said"``)."""
@@ -189,9 +202,10 @@ class Compiled:
         if not texts:
             return []
         analyses = self.analyse(texts)
-        proba = self._proba(self._logits(texts, analyses))
+        design = self._design(texts, analyses)
+        proba = self._proba(self._logits(design))
         best = proba.argmax(axis=1)
-        top = self._top(texts, analyses, best, top_features) if top_features > 0 else None
+        top = self._top(design, best, top_features) if top_features > 0 else None
         classes = self._classes
         values = proba.tolist()
         out = []
@@ -202,23 +216,19 @@ class Compiled:
             out.append(Prediction(classes[c], row[c], scores, sources, cues, top[r] if top else ()))
         return out
 
-    def _top(
-        self, texts: Sequence[str], analyses: Sequence[Analysis], best: NDArray[np.int64], k: int
-    ) -> list[tuple[str, ...]]:
+    def _top(self, design: _Design, best: NDArray[np.int64], k: int) -> list[tuple[str, ...]]:
         """The ``k`` features with the largest positive contribution to each row's predicted class."""
-        n = len(texts)
-        g = _feature_rows(analyses)
-        words = [a.words for a in analyses]
+        g = design.guideline
+        n = len(g)
         offsets = self._offsets()
         rows, cols = np.nonzero(g)
         docs_all = [rows]
         cols_all = [cols + offsets[self.guideline_name]]
-        contrib_all = [g[rows, cols] * self.guideline_weight * self.guideline_coef[best[rows], cols]]
-        for b in self.blocks:
-            docs, c, values = b.vocabulary.tfidf(texts, words)
+        contrib_all = [g[rows, cols] * self.guideline_coef[best[rows], cols]]
+        for b, docs, c, values in design.blocks:
             docs_all.append(docs)
             cols_all.append(c + offsets[b.name])
-            contrib_all.append(values * b.weight * b.coef[best[docs], c])
+            contrib_all.append(values * b.coef[best[docs], c])
         docs = np.concatenate(docs_all)
         cols = np.concatenate(cols_all)
         contrib = np.concatenate(contrib_all)
