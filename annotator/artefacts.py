@@ -21,10 +21,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import platform
 import zipfile
 from datetime import UTC, datetime
-from importlib import metadata, resources
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -71,6 +70,9 @@ def default_path() -> Path:
 
 
 def library_versions() -> dict[str, str]:
+    import platform
+    from importlib import metadata
+
     out = {"python": platform.python_version()}
     for name in LIBRARIES:
         out[name] = metadata.version(name)
@@ -219,6 +221,8 @@ def load_model(path: str | Path | None = None) -> Model:
     data = _read_checked(model_path, str(card["sha256"]))
     _check_labels(directory, card)
     saved = str(card["libraries"].get("scikit-learn", "unknown"))
+    from importlib import metadata
+
     installed = metadata.version("scikit-learn")
     if _minor(saved) != _minor(installed):
         raise ModelError(

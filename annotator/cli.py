@@ -88,19 +88,24 @@ def reading(
     paths: tuple[str, ...], columns: Columns, stdin_format: str | None
 ) -> Iterator[tuple[Iterator[Any], ReadReport]]:
     """Read articles with errors on stderr as they happen and a progress bar (on a terminal only)."""
-    from tqdm import tqdm
-
     report = ReadReport()
-    show = sys.stderr.isatty()
-    # the total walks the inputs once more: only worth it when the bar is shown
-    total = sum(os.path.getsize(p) for p in expand_inputs(paths) if p != "-" and os.path.isfile(p)) if show else 0
-    bar = tqdm(total=total or None, unit="B", unit_scale=True, desc="reading", disable=not show, leave=False)
+    bar: Any = None
+    if sys.stderr.isatty():  # else tqdm is not even imported
+        from tqdm import tqdm
+
+        # the total walks the inputs once more: only worth it when the bar is shown
+        total = sum(os.path.getsize(p) for p in expand_inputs(paths) if p != "-" and os.path.isfile(p))
+        bar = tqdm(total=total or None, unit="B", unit_scale=True, desc="reading", leave=False)
 
     def on_error(err: InputError) -> None:
-        bar.write(f"error: {err}", file=sys.stderr)
+        if bar is not None:
+            bar.write(f"error: {err}", file=sys.stderr)
+        else:
+            click.echo(f"error: {err}", err=True)
 
     def on_file(_name: str, size: int) -> None:
-        bar.update(size)
+        if bar is not None:
+            bar.update(size)
 
     articles = read_articles(
         paths, columns=columns, stdin_format=stdin_format, report=report, on_error=on_error, on_file=on_file
@@ -108,7 +113,8 @@ def reading(
     try:
         yield articles, report
     finally:
-        bar.close()
+        if bar is not None:
+            bar.close()
 
 
 def finish(report: ReadReport, what: str) -> None:

@@ -19,14 +19,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import numpy as np
 
 from annotator.errors import InputError
 from annotator.labels import CONFIG_NAME, labels
@@ -116,7 +115,7 @@ def _records(path: Path) -> Iterator[tuple[str, Any]]:
 
 
 def _missing(value: Any) -> bool:
-    return value is None or value == "" or (isinstance(value, float) and np.isnan(value))
+    return value is None or value == "" or (isinstance(value, float) and math.isnan(value))
 
 
 def _span(where: str, name: str, value: Any, text: str) -> list[int] | None:

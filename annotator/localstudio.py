@@ -14,12 +14,9 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,6 +94,8 @@ def credentials(data_dir: str | Path) -> Credentials:
 
 def free_port(host: str = "127.0.0.1") -> int:
     """A TCP port nobody listens on right now."""
+    import socket
+
     with socket.socket() as s:
         s.bind((host, 0))
         return int(s.getsockname()[1])
@@ -117,6 +116,9 @@ _RESET_SIGINT = (
 
 def healthy(url: str, timeout: float = 2.0) -> bool:
     """Whether Label Studio at ``url`` answers ``/health`` with 200."""
+    import urllib.error
+    import urllib.request
+
     try:
         with urllib.request.urlopen(f"{url.rstrip('/')}/health", timeout=timeout) as response:
             return int(response.status) == 200

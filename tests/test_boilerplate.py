@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annotator.boilerplate import _re2_pattern, compile_rules, load_rules
+from annotator.boilerplate import _re2_pattern, check_rules, compile_rules, load_rules
+from annotator.errors import SchemaError
 from annotator.ingest import read_articles
 from annotator.resources import schema_path
 
@@ -125,6 +126,15 @@ def test_unicode_lines_are_candidates_and_match(line: str, rule: str) -> None:
     start = text.index(line.strip())
     assert rules.match(line.strip()) == rule
     assert start in matched and start in kept
+
+
+def test_the_shipped_rules_follow_their_schema() -> None:
+    # load_rules() does not check the shipped file at run time; this test does
+    spec = json.loads(schema_path("boilerplate.json").read_text(encoding="utf-8"))
+    check_rules(spec)
+    del spec["rules"][0]["pattern"]
+    with pytest.raises(SchemaError, match="rules/0"):
+        check_rules(spec)
 
 
 def test_untranslatable_rules_fall_back_to_every_line() -> None:

@@ -209,3 +209,43 @@ def test_reading_a_large_file_streams(tmp_path: Path, suffix: str) -> None:
     tracemalloc.stop()
     assert count == n
     assert peak < size / 8, f"peak {peak / 2**20:.1f} MiB while reading {size / 2**20:.1f} MiB"
+
+
+def _stderr_through(command: list[str], *, terminal: bool) -> str:
+    """Run ``command`` with standard error on a pseudo-terminal (or a pipe); return what it wrote there."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    if not terminal:
+        return subprocess.run(command, capture_output=True, text=True, timeout=120, check=True).stderr
+    main, child = pty.openpty()
+    # a new pseudo-terminal is 0 columns wide, and tqdm draws nothing in no columns: make it 24 x 120
+    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))
+    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=child) as proc:
+        os.close(child)
+        out = b""
+        while True:
+            try:
+                data = os.read(main, 4096)
+            except OSError:  # the child closed its end
+                break
+            if not data:
+                break
+            out += data
+        assert proc.wait(timeout=120) == 0, out
+    os.close(main)
+    return out.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_progress_bar_in_sentences_per_second_on_a_terminal_only(terminal: bool, tmp_path: Path) -> None:
+    out = tmp_path / "rows.jsonl"
+    stderr = _stderr_through(
+        [ANNOTATOR, "prelabel", str(ARTICLES), "-o", str(out), "--workers", "1", "--chunk-size", "2"], terminal=terminal
+    )
+    assert ("sentences/s" in stderr) is terminal, stderr
+    assert "sentences labelled by model" in stderr
+    assert out.stat().st_size > 0
