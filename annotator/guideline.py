@@ -33,6 +33,9 @@ _QUOTED = re.compile(
     r"“[^“”]*(?:”|$)|\"[^\"]*(?:\"|$)|‘(?:[^‘’]|’(?=\w))*(?:’|$)|«[^«»]*(?:»|$)|^[^“”\"]*”",
 )
 _CLOSERS = '”"’)] \t\n'
+# Characters that are never part of a word (no letter, digit or "_"): stripped from the ends of a whitespace-separated
+# piece before it is taken as one token (see _tokens).
+_PUNCT = "!\"#$%&'()*+,-./:;<=>?@[\\]^`{|}~“”‘’«»—–…•·"
 _WORDS = re.compile(r"\b\w\w+\b")  # scikit-learn's TfidfVectorizer tokens (for Analysis.words)
 
 # Cue kinds (the lexicon list each comes from) and source kinds.
@@ -231,6 +234,22 @@ def lexicon_words() -> dict[str, list[str]]:
     return {name: list(entries) for name, entries in lexicon().words.items()}
 
 
+def _tokens(text: str) -> list[str]:
+    """``_TOKEN.findall(text)``, twice as fast compiled: most whitespace-separated pieces are one word with
+    punctuation around it, and ``str.split``, ``str.strip`` and ``str.isalnum`` (``\\w`` is alphanumeric or "_")
+    are single C calls; other pieces ("fact-checkers", "U.S.", "5,000") go through the regex."""
+    out: list[str] = []
+    for piece in text.split():
+        core = piece.strip(_PUNCT)
+        if not core:
+            continue
+        if core.isalnum():
+            out.append(core)
+        else:
+            out.extend(_TOKEN.findall(core))
+    return out
+
+
 def _gap_ok(gap: str) -> bool:
     """Nothing but spaces between two words of one phrase."""
     return gap == " " or not gap or gap.isspace()
@@ -262,7 +281,7 @@ class _Sentence:
         if self.aligned:
             if "’" in low_text:
                 low_text = low_text.replace("’", "'")
-            self.low: list[str] = _TOKEN.findall(low_text)
+            self.low: list[str] = _tokens(low_text)
             self.words: list[str] = []
         else:
             self.words = _TOKEN.findall(text)

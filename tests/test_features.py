@@ -13,7 +13,7 @@ from sklearn.pipeline import FeatureUnion
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from annotator.features import GuidelineFeatures, make_features
-from annotator.guideline import FEATURES, _Sentence, analyse
+from annotator.guideline import _PUNCT, FEATURES, _Sentence, _tokens, analyse
 from annotator.lexicon import lexicon
 
 
@@ -326,6 +326,40 @@ WORDS = st.sampled_from(
         "by",
     ]
 )
+
+
+# pieces that stress the tokeniser's fast path: punctuation around and inside words, "_", Unicode spaces and digits
+TOKEN_PARTS = st.sampled_from(
+    [
+        *_PUNCT,
+        "_",
+        " ",
+        "\u00a0",
+        "\u2009",
+        "\n",
+        "\x1c",
+        "a",
+        "Zé",
+        "ß",
+        "١٢",
+        "²",
+        "x_y",
+        "can't",
+        "it’s",
+        "e-mail",
+        "U.S.",
+    ]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.text(max_size=60), st.lists(TOKEN_PARTS, max_size=25).map("".join)))
+def test_fast_tokens_equal_the_token_regex(text):
+    assert _tokens(text) == re.findall(r"\w+(?:[-'’]\w+)*", text)
+
+
+def test_stripped_punctuation_is_never_part_of_a_word():
+    assert not [c for c in _PUNCT if re.fullmatch(r"\w|\s", c)]
 
 
 @settings(max_examples=300, deadline=None)
