@@ -7,6 +7,11 @@ which worker ran it) and encodes the partition in the output format. The driver 
 the encoded partitions in input order into a temporary file that is renamed over the output once complete, so both
 engines write byte-identical files and a failed run leaves the output as it was.
 
+Where the workers share the driver's disk (the local engine, a Dask ``LocalCluster``), each writes its encoded
+partition to a file in a private spool directory and returns only the file's name; the driver appends the files in
+order and deletes each once appended. Output is several times the size of the input, and so never travels between
+processes. Workers of a cluster at ``scheduler`` may not share a disk: they return the bytes.
+
 At most ``2 × workers`` partitions are in flight: memory stays flat however large the corpus.
 
 Engines
@@ -25,6 +30,7 @@ import gc
 import io
 import itertools
 import os
+import shutil
 from collections import Counter
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
@@ -60,16 +66,24 @@ class Job:
 
     fmt: str
     guideline_version: str = ""
+    spool: str | None = None  # a directory the workers and the driver share: partitions are written there
 
 
 @dataclass(frozen=True)
 class Partition:
-    """One encoded partition: its place in the input, its sentence count, its bytes and its predicted labels."""
+    """One encoded partition: its place in the input, its sentence count, its bytes (or the spool file that holds
+    them) and its predicted labels."""
 
     index: int
     sentences: int
     payload: bytes
     labels: dict[str, int]
+    path: str | None = None
+    nbytes: int = 0
+
+    def open(self) -> IO[bytes]:
+        """The encoded bytes as a binary file."""
+        return open(self.path, "rb") if self.path is not None else io.BytesIO(self.payload)
 
 
 @dataclass
@@ -158,7 +172,14 @@ def run_partition(articles: Sequence[Article], predictor: Predictor, job: Job, i
     with _no_cycle_collection():
         rows = label_rows(articles, predictor)
         labels = Counter(r["label"] for r in rows)
-        return Partition(index, len(rows), encode(rows, job, predictor), dict(labels))
+        data = encode(rows, job, predictor)
+    if job.spool is None:
+        return Partition(index, len(rows), data, dict(labels), nbytes=len(data))
+    # a retried task rewrites the same file; the driver reads only the files of finished tasks
+    path = os.path.join(job.spool, f"{index:08d}.part")
+    with open(path, "wb") as fh:
+        fh.write(data)
+    return Partition(index, len(rows), b"", dict(labels), path=path, nbytes=len(data))
 
 
 @contextmanager
@@ -297,6 +318,8 @@ def _run_local(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    spool = _Spool()
+    job = spool.job(job)
     # spawn, not fork: the driver may hold threads (progress bar, Dask, a web server in tests)
     with ProcessPoolExecutor(
         max_workers=workers,
@@ -308,7 +331,30 @@ def _run_local(
         def submit(chunk: list[Article], index: int) -> Future[Partition]:
             return pool.submit(_local_partition, chunk, job, index)
 
-        yield from _ordered(itertools.chain(head, chunks), submit, 2 * workers, lambda f: f.result())
+        try:
+            yield from _ordered(itertools.chain(head, chunks), submit, 2 * workers, lambda f: f.result())
+        finally:
+            spool.close()
+
+
+class _Spool:
+    """A private directory for the partition files of workers on this machine; removed, with what is left in it,
+    by :meth:`close`."""
+
+    def __init__(self) -> None:
+        import tempfile
+
+        self.path = tempfile.mkdtemp(prefix="annotator-prelabel-")
+
+    def job(self, job: Job) -> Job:
+        from dataclasses import replace
+
+        return replace(job, spool=self.path)
+
+    def close(self) -> None:
+        import shutil
+
+        shutil.rmtree(self.path, ignore_errors=True)
 
 
 def _run_dask(
@@ -320,18 +366,26 @@ def _run_dask(
         raise ModelError("--engine dask needs Dask: pip install 'annotator[dask]'") from exc
     import logging
 
+    import dask
+
     cluster = None
+    spool = None
     if engine.scheduler:
         client = Client(engine.scheduler, timeout="30s")
     else:
-        cluster = LocalCluster(
-            n_workers=engine.workers or 2,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        )
+        # no dashboard, so no use for the workers' statistical profiler, which interrupts every task 100 times a
+        # second (8% of a worker's time here)
+        with dask.config.set({"distributed.worker.profile.enabled": False}):
+            cluster = LocalCluster(
+                n_workers=engine.workers or 2,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
         client = Client(cluster)
+        spool = _Spool()
+        job = spool.job(job)
     try:
         n_workers = max(1, len(client.scheduler_info().get("workers", {})))
         model = client.scatter(predictor, broadcast=True, hash=False)
@@ -344,6 +398,8 @@ def _run_dask(
         client.close()
         if cluster is not None:
             cluster.close()
+        if spool is not None:
+            spool.close()
 
 
 # -- writing -----------------------------------------------------------------------------------------------------
@@ -391,11 +447,16 @@ def _write_stream(parts: Iterable[Partition], fh: IO[bytes], *, fmt: str) -> Sum
         fh.write(b"[\n")
     first = True
     for part in parts:
-        if fmt == "label-studio" and part.payload:
+        if fmt == "label-studio" and part.nbytes:
             if not first:
                 fh.write(b",\n")
             first = False
-        fh.write(part.payload)
+        if part.path is None:
+            fh.write(part.payload)
+        else:
+            with part.open() as src:
+                shutil.copyfileobj(src, fh, 1 << 20)
+            os.unlink(part.path)  # the spool holds at most the partitions in flight
         _count(summary, part)
     if fmt == "label-studio":
         fh.write(b"\n]\n")
@@ -410,8 +471,10 @@ def _write_parquet(parts: Iterable[Partition], path: Path, model: Predictor) -> 
     summary = Summary(labels=Counter())
     with pq.ParquetWriter(path, arrow_schema(model)) as writer:
         for part in parts:
-            with pa.ipc.open_stream(part.payload) as reader:
+            with part.open() as src, pa.ipc.open_stream(src) as reader:
                 writer.write_table(reader.read_all())
+            if part.path is not None:
+                os.unlink(part.path)
             _count(summary, part)
     return summary
 

@@ -73,6 +73,35 @@ def test_dask_two_worker_cluster_writes_the_same_bytes(in_process: Path, model_d
     assert out.read_bytes() == in_process.read_bytes()
 
 
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "label-studio"])
+def test_spooled_partitions_give_the_same_output_and_leave_no_files(
+    fmt: str, model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pool's workers write their partitions to spool files that the driver appends: the output equals the
+    in-process run's, and the spool is gone afterwards."""
+    import tempfile
+
+    spool_root = tmp_path / "tmp"
+    spool_root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spool_root))
+    suffix = {"csv": ".csv", "parquet": ".parquet", "label-studio": ".json"}[fmt]
+    alone, pooled = tmp_path / f"alone{suffix}", tmp_path / f"pooled{suffix}"
+    _prelabel(Engine("local", workers=1), alone, model_dir, fmt=fmt)
+    summary = _prelabel(Engine("local", workers=2), pooled, model_dir, fmt=fmt)
+    assert summary.partitions == 6
+    if fmt == "parquet":
+        assert pd.read_parquet(pooled).equals(pd.read_parquet(alone))
+    else:
+        assert pooled.read_bytes() == alone.read_bytes()
+    assert list(spool_root.iterdir()) == []
+    # the workers' bytes came through the spool, not through the pipes
+    parts, _ = run(read_articles([ARTICLES]), engine=Engine("local", workers=2), job=Job(fmt=fmt), chunk_size=3)
+    for part in parts:
+        assert part.payload == b"" and part.path is not None
+        assert Path(part.path).parent.parent == spool_root and Path(part.path).stat().st_size == part.nbytes
+    assert list(spool_root.iterdir()) == []
+
+
 def test_parquet_and_csv_hold_the_same_rows(in_process: Path, model_dir: Path, tmp_path: Path) -> None:
     expected = pd.DataFrame(_rows(in_process))
     _prelabel(Engine("local", workers=1), tmp_path / "rows.parquet", model_dir, fmt="parquet")
