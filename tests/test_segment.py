@@ -295,17 +295,12 @@ def test_rules_file_is_checked_against_its_schema(tmp_path: Path) -> None:
 
 
 def test_installed_splitter_is_the_compiled_one() -> None:
-    """The wheel ships the mypyc-compiled splitter and guideline analysis (setup.py); benchmarks and these tests
-    use them."""
+    """The wheel ships the mypyc-compiled splitter, guideline analysis and row building (setup.py); benchmarks and
+    these tests use them."""
+    import importlib
     import os
 
-    import annotator.boilerplate
-    import annotator.guideline
-    import annotator.segment
-
-    if os.environ.get("ANNOTATOR_PURE_PYTHON") == "1":
-        assert annotator.segment.__file__.endswith(".py")
-    else:
-        assert annotator.segment.__file__.endswith(".so"), annotator.segment.__file__
-        assert annotator.boilerplate.__file__.endswith(".so"), annotator.boilerplate.__file__
-        assert annotator.guideline.__file__.endswith(".so"), annotator.guideline.__file__
+    modules = [importlib.import_module(f"annotator.{m}") for m in ("segment", "boilerplate", "guideline", "split")]
+    modules += [importlib.import_module(f"annotator.{m}") for m in ("prelabel", "ranking")]
+    suffix = ".py" if os.environ.get("ANNOTATOR_PURE_PYTHON") == "1" else ".so"
+    assert [m.__name__ for m in modules if not str(m.__file__).endswith(suffix)] == []
