@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
+from operator import itemgetter
 from typing import NamedTuple
 
 import numpy as np
@@ -69,6 +70,15 @@ _INDEFINITE = frozenset({"a", "an", "one", "another", "two", "three", "several",
 _NEGATION_WINDOW = 3  # tokens between a negation and the verification word it negates
 _MAX_SOURCE_TOKENS = 8
 _MAX_MODIFIERS = 3
+_BY_SPAN = itemgetter(1)  # Cue.span
+#: the feature each cue kind sets (inside a quotation, hedges and dispute cues set their "_quoted" feature)
+_CUE_FEATURE = {
+    REPORT: "report",
+    ACCORDING: "according_to",
+    HEDGE: "hedge",
+    DISPUTE: "dispute",
+    NOT_VERIFIED: "not_verified",
+}
 
 
 class Cue(NamedTuple):
@@ -582,7 +592,8 @@ def _analyse(text: str, lex: _Lex) -> Analysis:
         f[_INDEX["no_final_punctuation"]] = 1.0
     if last == "?":
         f[_INDEX["question"]] = 1.0
-    cues.sort(key=lambda c: c.span)
+    if len(cues) > 1:
+        cues.sort(key=_BY_SPAN)
     return Analysis(tuple(cues), tuple(sources), quotes, tuple(f), s.ngram_words())
 
 
@@ -591,3 +602,37 @@ def features_of(analyses: Sequence[Analysis]) -> NDArray[np.float64]:
     if not analyses:
         return np.zeros((0, len(FEATURES)), dtype=np.float64)
     return np.array([a.features for a in analyses], dtype=np.float64)
+
+
+def explain(a: Analysis, positive: frozenset[str]) -> tuple[tuple[Span, ...], tuple[Span, ...]]:
+    """The (source spans, cue spans) of ``a`` whose features are in ``positive`` (those that push towards a class:
+    a positive coefficient), in order, overlapping spans joined. A source shows when its own feature is positive,
+    or when the cue it stands behind shows; a positive source feature shows its cue too."""
+    if not a.cues:  # no cue, no source (every source stands behind a cue)
+        return (), ()
+    cues: set[Span] = set()
+    sources: set[Span] = set()
+    for cue in a.cues:
+        name = _CUE_FEATURE[cue.kind]
+        if cue.quoted and cue.kind in (HEDGE, DISPUTE):
+            name += "_quoted"
+        if name in positive:
+            cues.add(cue.span)
+    for src in a.sources:
+        if "source_" + src.kind in positive:
+            sources.add(src.span)
+            cues.add(src.cue)
+        elif src.cue in cues:
+            sources.add(src.span)
+    return merged(sources), merged(cues)
+
+
+def merged(spans: set[Span]) -> tuple[Span, ...]:
+    """Spans in order, overlapping ones joined ("no evidence" within "no evidence to support")."""
+    out: list[Span] = []
+    for start, end in sorted(spans):
+        if out and start < out[-1][1]:
+            out[-1] = (out[-1][0], max(end, out[-1][1]))
+        else:
+            out.append((start, end))
+    return tuple(out)

@@ -25,31 +25,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from annotator.errors import ModelError
-from annotator.guideline import (
-    ACCORDING,
-    DISPUTE,
-    FEATURES,
-    HEDGE,
-    NOT_VERIFIED,
-    REPORT,
-    Analysis,
-    _analyse,
-    _lex_of,
-)
+from annotator.guideline import FEATURES, Analysis, _analyse, _lex_of, explain
 from annotator.predictions import Prediction, Span
 from annotator.terms import Vocabulary
 
 FORMAT = 1
 ZIP_LEVEL = 6  # zlib's default: 9 takes seven times as long to save a model for 2% fewer bytes
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-_CUE_FEATURE = {
-    REPORT: "report",
-    ACCORDING: "according_to",
-    HEDGE: "hedge",
-    DISPUTE: "dispute",
-    NOT_VERIFIED: "not_verified",
-}
-_FEATURE_INDEX = {name: i for i, name in enumerate(FEATURES)}
 
 
 class Block:
@@ -128,6 +110,10 @@ class Compiled:
         for b in blocks:
             if b.coef.shape != (k, len(b.vocabulary)):
                 raise ModelError(f"inconsistent predictor: block {b.name} has coefficients {b.coef.shape}")
+        # per class, the guideline features with a positive coefficient: the ones whose spans explain it
+        self._positive = [
+            frozenset(f for f, w in zip(FEATURES, row, strict=True) if w > 0) for row in self.guideline_coef.tolist()
+        ]
 
     # -- the Predictor protocol ---------------------------------------------------------------------------------
 
@@ -252,24 +238,8 @@ class Compiled:
         return out
 
     def drivers(self, a: Analysis, c: int) -> tuple[tuple[Span, ...], tuple[Span, ...]]:
-        """Cue and source spans whose features push towards class ``c`` (a positive coefficient)."""
-        if not a.cues:  # no cue, no source (every source stands behind a cue)
-            return (), ()
-        coef = self.guideline_coef[c]
-        index = _FEATURE_INDEX
-        cues: set[Span] = set()
-        sources: set[Span] = set()
-        for cue in a.cues:
-            name = _CUE_FEATURE[cue.kind] + ("_quoted" if cue.quoted and cue.kind in (HEDGE, DISPUTE) else "")
-            if name in index and coef[index[name]] > 0:
-                cues.add(cue.span)
-        for src in a.sources:
-            if coef[index["source_" + src.kind]] > 0:
-                sources.add(src.span)
-                cues.add(src.cue)
-            elif src.cue in cues:
-                sources.add(src.span)
-        return merged(sources), merged(cues)
+        """Source and cue spans whose features push towards class ``c`` (a positive coefficient)."""
+        return explain(a, self._positive[c])
 
     # -- from a pipeline, to and from bytes ---------------------------------------------------------------------
 
@@ -428,14 +398,3 @@ def _feature_rows(analyses: Sequence[Analysis]) -> NDArray[np.float64]:
 
 def _from_pickle(data: bytes, version: str, card: dict[str, Any]) -> Compiled:
     return Compiled.from_bytes(data, version=version, card=card)
-
-
-def merged(spans: set[Span]) -> tuple[Span, ...]:
-    """Spans in order, overlapping ones joined ("no evidence" within "no evidence to support")."""
-    out: list[Span] = []
-    for start, end in sorted(spans):
-        if out and start < out[-1][1]:
-            out[-1] = (out[-1][0], max(end, out[-1][1]))
-        else:
-            out.append((start, end))
-    return tuple(out)
