@@ -108,16 +108,12 @@ def compile_rules(spec: dict[str, Any], *, where: str = "boilerplate rules", che
     compiled_rules: list[tuple[float, str | None, Anywhere | None]] = []
     for i, rule in enumerate(rules):
         flags = 0 if rule.get("case_sensitive", False) else re.IGNORECASE
-        try:
-            compiled = re.compile(rule["pattern"], flags)
-        except re.error as exc:
-            raise SchemaError(f"{where}: rule {rule['name']!r} is not a valid regex ({exc})") from None
         names.append(str(rule["name"]))
         limit = rule.get("max_chars", default_max)
         max_chars = float("inf") if limit is None else float(limit)
         if rule.get("anywhere", False):
             keywords = tuple(dict.fromkeys(v for k in rule.get("keywords", ()) for v in _variants(str(k))))
-            compiled_rules.append((max_chars, None, (names[-1], compiled, keywords)))
+            compiled_rules.append((max_chars, None, (names[-1], _compile(rule, flags, where), keywords)))
         else:
             scope = "?:" if flags == 0 else "?i:"
             compiled_rules.append((max_chars, f"(?P<r{i}>({scope}{rule['pattern']}))", None))
@@ -128,7 +124,7 @@ def compile_rules(spec: dict[str, Any], *, where: str = "boilerplate rules", che
         tiers.append(
             _Tier(
                 max_chars=limit,
-                whole=re.compile("|".join(parts)) if parts else None,
+                whole=_alternation(parts, rules, where) if parts else None,
                 anywhere=tuple(any_ for _, any_ in live if any_ is not None),
             )
         )
@@ -139,6 +135,24 @@ def compile_rules(spec: dict[str, Any], *, where: str = "boilerplate rules", che
         teaser_sections=frozenset(str(n) for n in spec.get("teaser_sections", ())),
         prefilter=_prefilter(rules),
     )
+
+
+def _compile(rule: dict[str, Any], flags: int, where: str) -> re.Pattern[str]:
+    try:
+        return re.compile(rule["pattern"], flags)
+    except re.error as exc:
+        raise SchemaError(f"{where}: rule {rule['name']!r} is not a valid regex ({exc})") from None
+
+
+def _alternation(parts: list[str], rules: list[dict[str, Any]], where: str) -> re.Pattern[str]:
+    """One pattern of the whole-line rules; if it does not compile, the error names the first rule that does not
+    compile alone (each rule is compiled once, in the alternation, when all are valid)."""
+    try:
+        return re.compile("|".join(parts))
+    except re.error as exc:
+        for rule in rules:
+            _compile(rule, 0 if rule.get("case_sensitive", False) else re.IGNORECASE, where)
+        raise SchemaError(f"{where}: the line rules do not compile together ({exc})") from None
 
 
 # -- the RE2 prefilter -------------------------------------------------------------------------
