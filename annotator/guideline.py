@@ -250,6 +250,9 @@ def _tokens(text: str) -> list[str]:
     are single C calls; other pieces ("fact-checkers", "U.S.", "5,000") go through the regex."""
     out: list[str] = []
     for piece in text.split():
+        if piece.isalnum():  # most pieces: no strip (which builds a table of _PUNCT on every call)
+            out.append(piece)
+            continue
         core = piece.strip(_PUNCT)
         if not core:
             continue

@@ -229,6 +229,7 @@ def prelabel_cmd(
 
     Example: annotator prelabel corpus/ -o predictions.parquet --engine dask --workers 2
     """
+    import gc
     import os
     import time
 
@@ -259,6 +260,9 @@ def prelabel_cmd(
             model_dir=model,
             chunk_size=chunk_size,
         )
+        # what is loaded by now (modules, the model) lives until the end: the cycle collector need not scan it
+        # again and again (undone below, for a caller that runs commands in its own process)
+        gc.freeze()
         bar = _progress_bar()
 
         def progress() -> Any:
@@ -279,6 +283,7 @@ def prelabel_cmd(
             if bar is not None:
                 bar.close()
             parts.close()
+            gc.unfreeze()
     seconds = time.perf_counter() - started
     where = f" to {output}" if output and output != "-" and (report.articles or not report.failed) else ""
     name = Path(model).name if model else "default"
