@@ -10,15 +10,16 @@ Each output row is a ``split`` row (``schemas/sentence.schema.json``) plus:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from annotator.boilerplate import BoilerplateRules
 from annotator.ingest import DEFAULT_COLUMNS, Article, Columns, ReadReport, read_articles
 from annotator.predictions import Predictor
+from annotator.ranking import priority, rarity_weights
 from annotator.split import COLUMNS as SPLIT_COLUMNS
-from annotator.split import Row, chunked, iter_rows, to_frame
+from annotator.split import Row, article_rows, chunked, iter_rows, to_frame
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -40,6 +41,21 @@ def prelabel_rows(rows: list[Row], model: Predictor) -> list[Row]:
         row["source_spans"] = [list(s) for s in p.source_spans] if p.source_spans else []
         row["cue_spans"] = [list(s) for s in p.cue_spans] if p.cue_spans else []
     return rows
+
+
+def ranked_rows(articles: Sequence[Article], model: Predictor) -> tuple[list[Row], dict[str, int]]:
+    """The sentence rows of ``articles`` with the model's prediction and each sentence's labelling ``priority``
+    (:mod:`annotator.ranking`, on these rows' own predicted label distribution), and how often each label was
+    predicted."""
+    rows = prelabel_rows([row for article in articles for row in article_rows(article)], model)
+    counts: dict[str, int] = {}
+    for row in rows:
+        label = row["label"]
+        counts[label] = counts.get(label, 0) + 1
+    weights = rarity_weights(counts, model.classes)
+    for row in rows:
+        row["priority"] = priority(row["score"], weights[row["label"]])
+    return rows, counts
 
 
 def iter_prelabel_rows(

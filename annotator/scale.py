@@ -1,9 +1,9 @@
 """Pre-label corpora larger than memory, on all local cores or on a Dask cluster.
 
 The driver reads articles as a stream and cuts it into **partitions** of ``chunk_size`` whole articles. A worker
-splits a partition into sentences, predicts them (:func:`annotator.prelabel.prelabel_rows`), ranks them
-(:mod:`annotator.ranking`, on the partition's own predicted label distribution, so the result does not depend on
-which worker ran it) and encodes the partition in the output format. The driver writes
+splits a partition into sentences, predicts them and ranks them (:func:`annotator.prelabel.ranked_rows`; the
+ranking is :mod:`annotator.ranking` on the partition's own predicted label distribution, so the result does not
+depend on which worker ran it) and encodes the partition in the output format. The driver writes
 the encoded partitions in input order into a temporary file that is renamed over the output once complete, so both
 engines write byte-identical files and a failed run leaves the output as it was.
 
@@ -47,8 +47,7 @@ from annotator.ingest import Article
 from annotator.output import DiscardOutputError, atomic_path
 from annotator.predictions import Predictor
 from annotator.prelabel import COLUMNS as PRELABEL_COLUMNS
-from annotator.prelabel import arrow_types, prelabel_rows
-from annotator.ranking import priority, rarity_weights
+from annotator.prelabel import arrow_types, ranked_rows
 
 ENGINES = ("local", "dask")
 FORMATS = ("jsonl", "csv", "parquet", "label-studio")
@@ -97,17 +96,6 @@ class Summary:
 
 
 # -- the work on one partition (runs in a worker) ----------------------------------------------------------------
-
-
-def label_rows(articles: Sequence[Article], predictor: Predictor) -> list[Row]:
-    """Sentence rows of ``articles`` with the model's prediction and the labelling priority of each sentence."""
-    from annotator.split import article_rows
-
-    rows = prelabel_rows([row for article in articles for row in article_rows(article)], predictor)
-    weights = rarity_weights(Counter(r["label"] for r in rows), predictor.classes)
-    for row in rows:
-        row["priority"] = priority(row["score"], weights[row["label"]])
-    return rows
 
 
 def encode(rows: Sequence[Row], job: Job, model: Predictor) -> bytes:
@@ -170,16 +158,15 @@ def arrow_schema(model: Predictor) -> Any:
 def run_partition(articles: Sequence[Article], predictor: Predictor, job: Job, index: int) -> Partition:
     """Split, predict, rank and encode one partition."""
     with _no_cycle_collection():
-        rows = label_rows(articles, predictor)
-        labels = Counter(r["label"] for r in rows)
+        rows, labels = ranked_rows(articles, predictor)
         data = encode(rows, job, predictor)
     if job.spool is None:
-        return Partition(index, len(rows), data, dict(labels), nbytes=len(data))
+        return Partition(index, len(rows), data, labels, nbytes=len(data))
     # a retried task rewrites the same file; the driver reads only the files of finished tasks
     path = os.path.join(job.spool, f"{index:08d}.part")
     with open(path, "wb") as fh:
         fh.write(data)
-    return Partition(index, len(rows), b"", dict(labels), path=path, nbytes=len(data))
+    return Partition(index, len(rows), b"", labels, path=path, nbytes=len(data))
 
 
 @contextmanager
