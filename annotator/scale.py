@@ -162,10 +162,13 @@ def run_partition(articles: Sequence[Article], predictor: Predictor, job: Job, i
         data = encode(rows, job, predictor)
     if job.spool is None:
         return Partition(index, len(rows), data, labels, nbytes=len(data))
-    # a retried task rewrites the same file; the driver reads only the files of finished tasks
+    # written under a name of this process, then renamed: a retried task (or a second run of it) replaces the
+    # file whole, and the driver reads only the files of finished tasks
     path = os.path.join(job.spool, f"{index:08d}.part")
-    with open(path, "wb") as fh:
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "wb") as fh:
         fh.write(data)
+    os.replace(tmp, path)
     return Partition(index, len(rows), b"", labels, path=path, nbytes=len(data))
 
 
