@@ -18,7 +18,7 @@ class Prediction(NamedTuple):
     ``score`` is the calibrated probability of ``label``; ``scores`` has one probability per label, in the model's
     class order. Spans are end-exclusive character offsets into the sentence text: ``text[start:end]``.
 
-    Immutable; a named tuple rather than a frozen dataclass, which takes eight times as long to make (a batch
+    Immutable; a named tuple rather than a frozen dataclass, which takes three times as long to make (a batch
     makes one per sentence).
     """
 
