@@ -13,7 +13,9 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # The package is installed from a built wheel (not editable), so tests run what ships.
+# build/ is removed first: setuptools would otherwise put stale compiled modules of an earlier layout in the wheel
 $(STAMP): $(BIN)/python pyproject.toml constraints.txt setup.py $(shell find annotator schemas models -type f -not -name '*.pyc')
+	rm -rf build
 	$(BIN)/python -m pip install --quiet -c constraints.txt ".[dev,studio,serve,dask]"
 	touch $(STAMP)
 
@@ -21,10 +23,10 @@ install: $(STAMP)
 
 # Starts Label Studio in the background (data in .studio/), pushes data/articles, prints the URL and login.
 demo: $(STAMP)
-	$(BIN)/python -m annotator.demo --port $(PORT) data/articles
+	$(BIN)/python -m annotator.studio.demo --port $(PORT) data/articles
 
 demo-stop: $(STAMP)
-	$(BIN)/python -m annotator.demo --stop
+	$(BIN)/python -m annotator.studio.demo --stop
 
 lint: $(STAMP)
 	$(BIN)/ruff check annotator tests benchmarks
@@ -42,8 +44,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/prelabel.py
 	$(BIN)/python benchmarks/backend.py
 
-# The shipped model: trained on data/train minus the held-out topics (annotator.corpus.HELD_OUT_TOPICS), whose
-# metrics go on models/default/card.json. Deterministic: tests/test_model.py retrains and compares.
+# The shipped model: trained on data/train minus the held-out topics (annotator.io.labelled.HELD_OUT_TOPICS), whose
+# metrics go on models/default/card.json. Deterministic: tests/classifier/test_training.py retrains and compares.
 model: $(STAMP)
 	$(BIN)/annotator train data/train --out models/default
 

@@ -1,8 +1,8 @@
 """Compile the hot paths with mypyc (the rest is in pyproject.toml).
 
-``segment.py`` and ``boilerplate.py`` (the sentence splitter), ``guideline.py`` (the guideline analysis every
-prediction runs) and the per-sentence row building of batch pre-labelling (``split.py``, ``prelabel.py``,
-``ranking.py``) are plain, fully typed Python; mypyc turns them into C extensions at build time (the splitter 1.35x,
+``text/segment.py`` and ``text/boilerplate.py`` (the sentence splitter), ``attribution/analysis.py`` (the cue
+analysis every prediction runs) and the per-sentence row building of batch pre-labelling (``text/split.py``,
+``prelabel/rows.py``, ``prelabel/priority.py``) are plain, fully typed Python; mypyc turns them into C extensions at build time (the splitter 1.35x,
 the analysis about 1.4x, the row building about 5% of `annotator prelabel`; see benchmarks/segment.py and
 benchmarks/prelabel.py). Set ANNOTATOR_PURE_PYTHON=1 to build a pure-Python wheel instead (same behaviour, slower).
 """
@@ -17,7 +17,14 @@ if os.environ.get("ANNOTATOR_PURE_PYTHON") != "1":
 
     # the build environment has no third-party packages or stubs: they are Any to the compiler, so a
     # "type: ignore" that `make lint` needs (numpy's untyped functions) is unused here
-    compiled = ["segment", "boilerplate", "guideline", "split", "prelabel", "ranking"]
+    compiled = [
+        "text/segment",
+        "text/boilerplate",
+        "text/split",
+        "attribution/analysis",
+        "prelabel/rows",
+        "prelabel/priority",
+    ]
     options = ["--ignore-missing-imports", "--no-warn-unused-ignores"]
     ext_modules = mypycify([*options, *(f"annotator/{name}.py" for name in compiled)], opt_level="3")
 

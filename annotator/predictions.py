@@ -1,6 +1,7 @@
 """What a model gives for one sentence, and the interface every consumer of a model codes against.
 
-Producers: ``annotator.inference`` (a trained model, loaded by ``annotator.artefacts.load_predictor``).
+Producers: ``annotator.classifier.inference`` (a trained model, loaded by
+``annotator.classifier.artefacts.load_predictor``).
 Consumers: ``prelabel`` (batch), ``studio`` (pre-annotations on push), ``backend`` (live), ``ledger``.
 """
 

@@ -49,7 +49,7 @@ def _tasks(texts: list[str]) -> dict[str, object]:
 
 
 def sentences() -> list[str]:
-    from annotator.split import split
+    from annotator.text.split import split
 
     return split([ROOT / "data" / "articles"])["text"].tolist()
 
@@ -99,11 +99,11 @@ async def concurrent_load(url: str, texts: list[str], clients: int, per_client: 
 
 def retrain_time(labels: int, tmp: str) -> tuple[float, float]:
     """Wall and CPU seconds of one retraining on ``labels`` rows as the backend runs it: the fit and save in its
-    training process (started and warmed up with the backend, as ``annotator.retrain`` does), then loading the new
-    predictor that is swapped in."""
-    from annotator.artefacts import load_predictor
-    from annotator.corpus import read_labelled
-    from annotator.retrain import _warm, train_and_save
+    training process (started and warmed up with the backend, as ``annotator.backend.retrain`` does), then loading the
+    new predictor that is swapped in."""
+    from annotator.backend.retrain import _warm, train_and_save
+    from annotator.classifier.artefacts import load_predictor
+    from annotator.io.labelled import read_labelled
 
     _warm()  # the backend's training process imports the training code when the backend starts
     seed = read_labelled([ROOT / "data" / "train"])
@@ -128,7 +128,7 @@ def main() -> int:
     ap.add_argument("--labels", type=int, default=10_000, help="labels to retrain on (default 10,000)")
     args = ap.parse_args()
 
-    from annotator.artefacts import load_model
+    from annotator.classifier.artefacts import load_model
 
     texts = sentences()
     model = load_model(args.model)

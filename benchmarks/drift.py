@@ -8,12 +8,13 @@ drift (numbers changed, hedges added or dropped, attributions stripped, titles s
 sentences dropped). So the corpus holds ``articles / 2`` true re-report pairs among ``articles**2 / 2`` article pairs.
 
 Reported:
-  * ours on the whole corpus: ``annotator.drift.drift_rows`` end to end (vectors, prefix-filter search, pairing,
+  * ours on the whole corpus: ``annotator.claims.drift.drift_rows`` end to end (vectors, prefix-filter search, pairing,
     sources, changes): pairs per second, process peak RSS, the traced peak of the pairing step, and the candidate
     pairs whose similarity was computed against all ``n**2 / 2`` sentence pairs;
   * ours vs the baseline on ``--subsets`` of the articles (the first 150 and 300: the baseline's memory grows with
     the square of the sentence count, so it is not run on all 1,000): ``find_pairs`` with the anchor search by
-    prefix filtering vs scikit-learn's brute-force radius search over all pairs (``annotator.neardup.all_pairs``),
+    prefix filtering vs scikit-learn's brute-force radius search over all pairs
+    (``annotator.claims.neardup.all_pairs``),
     time, traced peak memory (tracemalloc: Python objects and numpy buffers), the ratio, the anchor search alone,
     and whether both found the same pairs.
 
@@ -33,11 +34,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from annotator.articles import Corpus, corpus_of
-from annotator.drift import DriftOptions, drift_rows, find_pairs, summary
-from annotator.ingest import Article, read_articles
-from annotator.lexicon import lexicon
-from annotator.neardup import all_pairs, similar_pairs, vectorise
+from annotator.attribution.lexicon import lexicon
+from annotator.claims.articles import Corpus, corpus_of
+from annotator.claims.drift import DriftOptions, drift_rows, find_pairs, summary
+from annotator.claims.neardup import all_pairs, similar_pairs, vectorise
+from annotator.io.articles import Article, read_articles
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT.parent / "shared" / "seeds"

@@ -43,7 +43,7 @@ from statistics import median
 
 import psutil
 
-from annotator.ingest import read_articles
+from annotator.io.articles import read_articles
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT.parent / "shared" / "seeds"
@@ -144,7 +144,7 @@ def run_naive(corpus: Path, megabytes: float) -> Measure:
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
-    from annotator.corpus import read_labelled
+    from annotator.io.labelled import read_labelled
 
     train = read_labelled([ROOT / "data" / "train"])
     pipe = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True), LogisticRegression(max_iter=1000))

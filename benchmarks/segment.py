@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pysbd
 
-from annotator.ingest import read_articles
-from annotator.segment import segment
+from annotator.io.articles import read_articles
+from annotator.text.segment import segment
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT.parent / "shared" / "seeds"
@@ -104,7 +104,7 @@ def main() -> int:
 
     print(f"corpus: {len(texts)} articles, {nbytes / 1e6:.2f} MB (data/articles + shared/seeds, repeated)")
     print(f"{'splitter':<28}{'MB/s':>10}{'peak MiB':>10}{'golden':>9}")
-    print(f"{'annotator.segment':<28}{rate_ours:>10.2f}{mem_ours:>10.1f}{gr_ours:>6}/48")
+    print(f"{'annotator.text.segment':<28}{rate_ours:>10.2f}{mem_ours:>10.1f}{gr_ours:>6}/48")
     print(f"{'pysbd 0.3.4 (' + mode + ')':<28}{rate_sbd:>10.3f}{mem_sbd:>10.1f}{gr_sbd:>6}/48")
     print(f"ratio: {ratio:.0f}x pysbd's throughput (pysbd whole {rate_whole:.3f} MB/s, lines {rate_lines:.3f} MB/s)")
     met = ratio >= 100 and gr_ours >= gr_sbd

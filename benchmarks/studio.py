@@ -1,12 +1,12 @@
 """Label Studio round trip: annotator's push and pull vs the raw SDK, against one real local server, in the same run.
 
-- push: ``annotator.roundtrip.push`` of N sentences with pre-annotations (project lookup and creation, tasks with
+- push: ``annotator.studio.sync.push`` of N sentences with pre-annotations (project lookup and creation, tasks with
   context, predictions checked with ``LabelInterface.validate_prediction``, one import request per batch, the
   project's model_version) vs ONE raw ``projects.import_tasks`` request with the same task JSON, built beforehand.
   Target (issue 3): our overhead <= 20%. The predictions are the shipped model's, computed before the clock starts
   for both (the model's own time is printed separately).
 - push again: the idempotent re-run over the same N sentences (reads the ids already there, imports nothing).
-- pull: ``annotator.roundtrip.pull`` of a project with N annotated tasks (export snapshot -> one row per
+- pull: ``annotator.studio.sync.pull`` of a project with N annotated tasks (export snapshot -> one row per
   annotation) vs reading the same tasks with ``tasks.list(fields="all", page_size=1000)``; ratio of times.
 
 Each measured step runs in its own process, so its peak memory (peak RSS, inputs and imported libraries included)
@@ -37,7 +37,7 @@ TEMPLATE = ROOT / ".cache" / f"label-studio-{version('label-studio')}-template" 
 
 
 def sentence_rows(n: int) -> list[dict[str, Any]]:
-    from annotator.split import split
+    from annotator.text.split import split
 
     base = split([ROOT / "data" / "articles", *sorted(SEEDS.glob("*.txt"))]).to_dict("records")
     rows: list[dict[str, Any]] = []
@@ -54,7 +54,7 @@ class FrozenPredictor:
     """The shipped model's predictions, computed once per distinct sentence before any clock starts."""
 
     def __init__(self, texts: list[str]) -> None:
-        from annotator.artefacts import load_model
+        from annotator.classifier.artefacts import load_model
 
         model = load_model()
         unique = sorted(set(texts))
@@ -67,7 +67,8 @@ class FrozenPredictor:
 
 
 def tasks_json(rows: list[dict[str, Any]], predictor: FrozenPredictor) -> list[dict[str, Any]]:
-    from annotator.tasks import guideline, iter_tasks, prediction_json
+    from annotator.guideline import guideline
+    from annotator.studio.tasks import iter_tasks, prediction_json
 
     tasks = list(iter_tasks(rows, guideline_version=guideline().version))
     for task, pred in zip(tasks, predictor.predict([t["data"]["text"] for t in tasks]), strict=True):
@@ -91,8 +92,8 @@ def new_project(url: str, token: str, title: str) -> int:
 
 
 def step(name: str, url: str, token: str, n: int, batch_size: int, title: str) -> dict[str, Any]:
-    from annotator.roundtrip import pull, push
-    from annotator.studio import Studio
+    from annotator.studio.client import Studio
+    from annotator.studio.sync import pull, push
 
     result: dict[str, Any] = {}
     if name in ("push-ours", "push-again", "push-raw"):
@@ -166,8 +167,9 @@ def run_step(name: str, url: str, token: str, n: int, batch_size: int, title: st
 
 def annotated_project(url: str, token: str, n: int, title: str) -> None:
     """N tasks, each with one annotation by the admin, imported in one request (setup, not measured)."""
+    from annotator.guideline import guideline
     from annotator.labels import labels
-    from annotator.tasks import guideline, iter_tasks
+    from annotator.studio.tasks import iter_tasks
 
     sdk = client(url, token)
     me = int(sdk.users.whoami().id)
@@ -192,7 +194,7 @@ def main() -> None:
         print(json.dumps(step(args.step, args.url, args.token, args.n, args.batch_size, args.title)))
         return
 
-    from annotator.localstudio import LocalStudio, free_port
+    from annotator.studio.local import LocalStudio, free_port
 
     local = None
     url, token = args.url, args.token
@@ -206,7 +208,7 @@ def main() -> None:
         url, token = local.url, local.credentials.token
     try:
         n, tag = args.n, f"{int(time.time())}"
-        from annotator.artefacts import load_model
+        from annotator.classifier.artefacts import load_model
 
         model, texts = load_model(), [r["text"] for r in sentence_rows(n)]
         t0 = time.perf_counter()

@@ -1,6 +1,6 @@
 """The classifier against a plain baseline, in one run.
 
-1. Quality on the held-out topics (annotator.corpus.HELD_OUT_TOPICS) after training on the rest of data/train:
+1. Quality on the held-out topics (annotator.io.labelled.HELD_OUT_TOPICS) after training on the rest of data/train:
    ours (guideline features + word n-grams, temperature-calibrated logistic regression), ours with character
    n-grams added, ours without the guideline features, and the baseline a user would write: TfidfVectorizer() +
    LogisticRegression() with scikit-learn's defaults. Macro-F1, each label's F1, expected calibration error.
@@ -29,8 +29,8 @@ DATA = REPO / "data" / "train"
 
 
 def _frames() -> tuple[Any, Any]:
-    from annotator.corpus import read_labelled
-    from annotator.model import split_held_out
+    from annotator.classifier.training import split_held_out
+    from annotator.io.labelled import read_labelled
 
     return split_held_out(read_labelled([DATA]))
 
@@ -46,7 +46,7 @@ def baseline() -> Any:
 def no_guideline() -> Any:
     from sklearn.pipeline import FeatureUnion
 
-    from annotator.model import build_pipeline
+    from annotator.classifier.training import build_pipeline
 
     pipeline = build_pipeline()
     union = pipeline.named_steps["features"]
@@ -55,7 +55,7 @@ def no_guideline() -> Any:
 
 
 def fit(name: str, texts: list[str], y: list[str]) -> Any:
-    from annotator.model import build_pipeline, train
+    from annotator.classifier.training import build_pipeline, train
 
     if name == "ours":
         return train(texts, y)
@@ -77,8 +77,8 @@ BASELINE = NAMES[-1]
 
 
 def quality() -> None:
+    from annotator.classifier.training import evaluate
     from annotator.labels import labels
-    from annotator.model import evaluate
 
     training, held_out = _frames()
     print(
@@ -141,11 +141,11 @@ def training_cost(n: int) -> None:
 
 
 def throughput(n: int) -> None:
-    from annotator.artefacts import load_model
+    from annotator.classifier.artefacts import load_model
 
     training, held_out = _frames()
     texts = (held_out["text"].tolist() * (n // len(held_out) + 1))[:n]
-    from annotator.model import Model
+    from annotator.classifier.training import Model
 
     model = load_model()
     chars = Model(fit(NAMES[1], training["text"].tolist(), training["label"].tolist()))

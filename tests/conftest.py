@@ -45,7 +45,7 @@ class Server:
 
 def _template() -> Path:
     """A migrated, empty Label Studio data directory (built once, then reused)."""
-    from annotator.localstudio import LocalStudio, free_port
+    from annotator.studio.local import LocalStudio, free_port
 
     template = CACHE / f"label-studio-{version('label-studio')}-template"
     if (template / "label_studio.sqlite3").exists() and (template / "credentials.json").exists():
@@ -69,7 +69,7 @@ def studio_template() -> Path:
 def studio_server(tmp_path_factory: pytest.TempPathFactory, studio_template: Path) -> Iterator[Server]:
     """``annotator studio`` on a free port, on a copy of the template; stopped with SIGINT (Ctrl-C) at the end,
     which must end it cleanly (exit status 0, port closed)."""
-    from annotator.localstudio import free_port, healthy
+    from annotator.studio.local import free_port, healthy
 
     data_dir = tmp_path_factory.mktemp("studio") / "data"
     shutil.copytree(studio_template, data_dir, ignore=shutil.ignore_patterns("*.log", "*.pid"))
@@ -104,7 +104,7 @@ def sdk(studio_server: Server):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def studio(studio_server: Server):  # type: ignore[no-untyped-def]
-    from annotator.studio import Studio
+    from annotator.studio.client import Studio
 
     return Studio(studio_server.url, studio_server.token)
 
@@ -156,7 +156,7 @@ class SklearnPredictor:
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline
 
-        from annotator.lexicon import lexicon
+        from annotator.attribution.lexicon import lexicon
 
         self._lex = lexicon()
         y = [self._cue_label(t) for t in texts]
@@ -211,7 +211,7 @@ class SklearnPredictor:
 
 @pytest.fixture(scope="session")
 def sample_rows() -> list[dict]:
-    from annotator.split import split
+    from annotator.text.split import split
 
     return split([ARTICLES]).to_dict("records")
 
@@ -223,11 +223,11 @@ def predictor(sample_rows: list[dict]) -> SklearnPredictor:
 
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """annotator's pipeline trained on ``data/train`` and saved with :func:`annotator.artefacts.save` (once per
-    session)."""
-    from annotator import artefacts
-    from annotator.corpus import read_labelled
-    from annotator.model import train
+    """annotator's pipeline trained on ``data/train`` and saved with :func:`annotator.classifier.artefacts.save` (once
+    per session)."""
+    from annotator.classifier import artefacts
+    from annotator.classifier.training import train
+    from annotator.io.labelled import read_labelled
 
     frame = read_labelled([REPO / "data" / "train"])
     directory = tmp_path_factory.mktemp("model")

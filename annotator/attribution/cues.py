@@ -1,0 +1,452 @@
+"""Cues and source phrases in one sentence, before any article context (pure).
+
+:func:`analyse_sentence` finds the *cues* (reporting verbs and phrases, dispute cues, hedges; all from
+``schemas/lexicon.json``) and, for each reporting or dispute cue, the noun phrase that is its *source*, as
+end-exclusive character offsets into the sentence text. Cues and sources inside quotation marks are quoted speech
+and are skipped. The phrase gets a provisional kind (a name, a pronoun, a role, or a source type read from its head
+noun); :mod:`annotator.attribution.sources` types names against the article and resolves pronouns and roles.
+
+Where the source is looked for
+    * "according to X" and "in a statement by X": X, the noun phrase after the cue up to a comma or a relative
+      pronoun; an appositive name that follows ("according to a senior official, General Kyrlo Budanov, ...") wins
+      over the description.
+    * a verb cue ("said", "told", "denied", "could not confirm"): the subject to its left, back to the nearest
+      clause boundary (punctuation, quote marks, "that", "as", "while", ...), skipping auxiliaries and adverbs from
+      the lexicon's ``verb_modifiers``; if a pronoun stands right before the verb, the pronoun. When nothing stands
+      to the left (a quote ends right before "said"), the inverted subject to the right: "..., said Dermot Quill".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from annotator.attribution.lexicon import lexicon, source_lexicon
+from annotator.attribution.mentions import Mention, Span, Token, fold, inside, mentions, quote_spans, tokens
+
+PERSON = "person"
+ORGANISATION = "organisation"
+OUTLET = "outlet"
+DOCUMENT = "document"
+ANONYMOUS = "anonymous"
+COLLECTIVE = "collective"
+SOURCE_TYPES = (PERSON, ORGANISATION, OUTLET, DOCUMENT, ANONYMOUS, COLLECTIVE)
+
+REPORTING = "reporting"
+DISPUTE = "dispute"
+HEDGE = "hedge"
+
+# provisional kinds of a source phrase, replaced in annotator.attribution.sources
+PRONOUN = "pronoun"
+PERSON_ROLE = "person_role"
+ORG_ROLE = "org_role"
+NAME = "name"
+
+_BOUNDARY_PUNCT = frozenset(',;:()[]—–-“”‘’"«»')
+_PREPOSED = "according to"
+_PASSIVE_HINT = re.compile(r"\b(?:be|been|not provided|without|lack|little|no evidence)\b|^(?:unverified|false)")
+_MAX_SUBJECT = 9
+
+
+@dataclass(frozen=True)
+class Cue:
+    """A reporting, dispute or hedge cue: ``span`` into the sentence text."""
+
+    span: Span
+    text: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class RawSource:
+    span: Span
+    text: str
+    kind: str  # a source type, or one of the provisional kinds
+    core: str  # folded core noun phrase, determiners stripped
+    definite: bool
+    mention: Mention | None = None
+
+
+@dataclass(frozen=True)
+class RawAttribution:
+    cue: Cue
+    source: RawSource | None
+    passive: bool = False
+    verb_token: int = -1
+
+
+@dataclass
+class RawSentence:
+    """The context-free analysis of one sentence (:func:`analyse_sentence`)."""
+
+    text: str
+    tokens: list[Token]
+    quotes: list[Span]
+    mentions: list[Mention]
+    attributions: list[RawAttribution]
+    hedges: list[Cue]
+
+
+# -- lexicon views ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Phrases:
+    """Lexicon phrases as word tuples, for lookups by length (longest first)."""
+
+    items: frozenset[tuple[str, ...]]
+    lengths: tuple[int, ...]
+
+    def __contains__(self, words: object) -> bool:
+        return words in self.items
+
+
+@dataclass(frozen=True)
+class SourceWords:
+    outlet_names: frozenset[str]
+    outlet_words: frozenset[str]
+    organisation_words: Phrases
+    place_words: Phrases
+    document_words: Phrases
+    anonymous_nouns: Phrases
+    collective: Phrases
+    person_roles: Phrases
+    pronouns: frozenset[str]
+    modifiers: Phrases
+    passive_disputes: frozenset[str]
+    name_stopwords: frozenset[str]
+    clause_words: frozenset[str]
+    determiners: frozenset[str]
+    definite: frozenset[str]
+    phrase_end: frozenset[str]
+    noun_forms: frozenset[str]
+    noun_contexts: frozenset[str]
+    be_forms: frozenset[str]
+
+
+@cache
+def source_words() -> SourceWords:
+    w = source_lexicon().words
+
+    def phrases(name: str) -> Phrases:
+        items = frozenset(tuple(fold(e).split()) for e in w[name])
+        return Phrases(items, tuple(sorted({len(p) for p in items}, reverse=True)))
+
+    return SourceWords(
+        outlet_names=frozenset(fold(e) for e in w["outlet_names"]),
+        outlet_words=frozenset(w["outlet_words"]),
+        organisation_words=phrases("organisation_words"),
+        place_words=phrases("place_words"),
+        document_words=phrases("document_words"),
+        anonymous_nouns=phrases("anonymous_nouns"),
+        collective=phrases("collective_sources"),
+        person_roles=phrases("person_roles"),
+        pronouns=frozenset(w["source_pronouns"]),
+        modifiers=phrases("verb_modifiers"),
+        passive_disputes=frozenset(w["passive_dispute_cues"]),
+        name_stopwords=frozenset(w["name_stopwords"]),
+        clause_words=frozenset(w["clause_words"]),
+        determiners=frozenset(w["source_determiners"]),
+        definite=frozenset(w["definite_determiners"]),
+        phrase_end=frozenset(w["phrase_end_words"]),
+        noun_forms=frozenset(w["cue_noun_forms"]),
+        noun_contexts=frozenset(w["cue_noun_contexts"]),
+        be_forms=frozenset(w["be_forms"]),
+    )
+
+
+def ends_with(words: list[str], phrases: Phrases) -> bool:
+    """Whether the folded ``words`` end with one of ``phrases``."""
+    n = len(words)
+    return any(size <= n and tuple(words[n - size :]) in phrases.items for size in phrases.lengths)
+
+
+def contains(words: list[str], phrases: Phrases) -> bool:
+    """Whether one of ``phrases`` occurs in the folded ``words``."""
+    n = len(words)
+    return any(tuple(words[i : i + size]) in phrases.items for size in phrases.lengths for i in range(n - size + 1))
+
+
+# -- one sentence -----------------------------------------------------------------------------------
+
+
+def analyse_sentence(text: str) -> RawSentence:
+    """Cues, source noun phrases (not yet typed against the article or resolved) and name mentions of one
+    sentence."""
+    lex = lexicon()
+    toks = tokens(text)
+    quotes = quote_spans(text)
+    ments = mentions(text, toks)
+    starts = {t.start: i for i, t in enumerate(toks)}
+    ends = {t.end: i for i, t in enumerate(toks)}
+
+    def cue_list(name: str, kind: str) -> list[tuple[Cue, int, int]]:
+        found = []
+        for s, e in lex.spans(name, text):
+            if inside(quotes, s, e) or s not in starts or e not in ends:
+                continue
+            found.append((Cue((s, e), text[s:e], kind), starts[s], ends[e]))
+        return found
+
+    disputes = cue_list("dispute_cues", DISPUTE)
+    hedges = [c for c, _, _ in cue_list("hedges", HEDGE)]
+    dispute_tokens = {i for _, a, b in disputes for i in range(a, b + 1)}
+    hedged = {i for h in hedges for i in range(starts[h.span[0]], ends[h.span[1]] + 1)}
+    reporting = [
+        (c, a, b)
+        for c, a, b in cue_list("reporting_verbs", REPORTING)
+        if not _noun_or_name(toks, a, b, c.text)
+        and not any(i in dispute_tokens or i in hedged for i in range(a, b + 1))
+    ]
+    disputes = [(c, a, b) for c, a, b in disputes if not _noun_or_name(toks, a, b, c.text)]
+    # a dispute word that is the subject of a reporting verb ("Fact-checkers found ...") is its source, not a cue
+    reporting_starts = {a for _, a, _ in reporting}
+    single_modifiers = {m[0] for m in source_words().modifiers.items if len(m) == 1}
+    subjects = set()
+    for _c, a, b in disputes:
+        j = b + 1
+        while j < len(toks) and toks[j].lower in single_modifiers:
+            j += 1
+        if j in reporting_starts:
+            subjects.add(a)
+    disputes = [(c, a, b) for c, a, b in disputes if a not in subjects]
+    cues = sorted(reporting + disputes, key=lambda x: x[1])
+    cue_tokens = frozenset(i for _, a, b in cues for i in range(a, b + 1))
+    hedge_tokens = frozenset(hedged)
+    attributions: list[RawAttribution] = []
+    words = source_words()
+    by_end: dict[int, RawAttribution] = {}
+    for cue, a, b in cues:
+        folded = fold(cue.text)
+        passive = cue.kind == DISPUTE and (folded in words.passive_disputes or bool(_PASSIVE_HINT.search(folded)))
+        before = _skip_modifiers(toks, a)
+        if cue.kind == DISPUTE and before in by_end:
+            # "Fact-checkers found no evidence": the reporting verb's source disputes
+            ra = RawAttribution(cue, by_end[before].source, False, a)
+        elif folded.startswith(_PREPOSED):
+            # "according to X"; "according to figures in its annual report" (a longer lexicon phrase)
+            start = a + 2 if folded != _PREPOSED else b + 1
+            ra = RawAttribution(cue, _after(text, toks, start, ments, apposition=True), passive, a)
+        elif cue.text.lower().startswith("in a"):
+            ra = RawAttribution(cue, None, passive, a)
+        elif a > 0 and toks[a - 1].lower in source_words().be_forms and cue.kind == REPORTING:
+            # "he was accused of": passive; the source, if any, is the agent after "by"
+            agent = (
+                _after(text, toks, b + 2, ments, apposition=False)
+                if b + 1 < len(toks) and toks[b + 1].lower == "by"
+                else None
+            )
+            ra = RawAttribution(cue, agent, passive, a)
+        elif (toks[a].lower.endswith("ing") and a > 0 and toks[a - 1].text == ",") or (
+            0 <= before < len(toks) and toks[before].lower == "and" and attributions
+        ):
+            # "X disputed that, saying ...", "X confirmed it ... and said ...": the main clause's source
+            earlier = [r.source for r in attributions if r.source is not None]
+            ra = RawAttribution(cue, earlier[-1] if earlier else None, passive, a)
+        else:
+            src = _subject(text, toks, a, ments, quotes, cue_tokens | hedge_tokens)
+            if src is None and not passive:
+                src = _inverted(text, toks, a, b, ments)
+            ra = RawAttribution(cue, src, passive, a)
+        attributions.append(ra)
+        if cue.kind == REPORTING:
+            by_end[b] = ra
+    # a dispute word that is itself someone's source ("Fact-checkers found ...") is not a cue
+    source_spans = [ra.source.span for ra in attributions if ra.source is not None]
+    attributions = [ra for ra in attributions if not (ra.cue.kind == DISPUTE and inside(source_spans, *ra.cue.span))]
+    return RawSentence(text, toks, quotes, ments, attributions, hedges)
+
+
+def _noun_or_name(toks: list[Token], a: int, b: int, cue_text: str) -> bool:
+    """A cue word used as a noun ("Zhuravlev's claims", "denied reports") or inside a name ("United States")."""
+    if toks[a].is_capitalised and a > 0 and toks[a - 1].is_word and toks[a - 1].is_capitalised:
+        return True
+    w = source_words()
+    if cue_text.lower() in w.noun_forms and a == 0:
+        return True  # "Claims and counter-claims"
+    if cue_text.lower() in w.noun_forms and a > 0:
+        prev = toks[a - 1]
+        if prev.lower in w.determiners or prev.lower in w.noun_contexts or prev.text.endswith(("'s", "’s", "s'", "s’")):
+            return True
+    return False
+
+
+def _skip_modifiers(toks: list[Token], i: int) -> int:
+    """Index of the last token before ``i`` that is not an auxiliary or adverb from ``verb_modifiers``."""
+    mods = source_words().modifiers
+    j = i - 1
+    while j >= 0:
+        for size in mods.lengths:
+            k = j - size + 1
+            if k >= 0 and tuple(t.lower for t in toks[k : j + 1]) in mods.items:
+                j = k - 1
+                break
+        else:
+            break
+    return j
+
+
+def _subject(
+    text: str, toks: list[Token], a: int, ments: list[Mention], quotes: list[Span], stops: frozenset[int] = frozenset()
+) -> RawSource | None:
+    j = _skip_modifiers(toks, a)
+    while j >= 0 and j in stops and toks[j].lower not in source_words().pronouns:
+        # "Alan F. Bright, who ..., is reported to have pledged": look before the hedge
+        while j >= 0 and j in stops:
+            j -= 1
+        j = _skip_modifiers(toks, j + 1)
+    if j < 0 or inside(quotes, toks[j].start, toks[j].end):
+        return None
+    if toks[j].lower in source_words().pronouns:
+        return RawSource((toks[j].start, toks[j].end), toks[j].text, PRONOUN, toks[j].lower, False)
+    if toks[j].lower == "who":
+        # "A woman who said she ..." : the noun phrase before "who"
+        return _left_phrase(text, toks, j - 1, ments, stops)
+    if toks[j].text == ",":
+        return _before_apposition(text, toks, j, ments, stops)
+    return _left_phrase(text, toks, j, ments, stops)
+
+
+def _plural_possessive(toks: list[Token], i: int) -> bool:
+    """``toks[i]`` is the apostrophe of a plural possessive ("Landlords' Association")."""
+    t = toks[i]
+    return t.text in "'’" and i > 0 and toks[i - 1].end == t.start and toks[i - 1].text.endswith("s")
+
+
+def _left_phrase(text: str, toks: list[Token], j: int, ments: list[Mention], stops: frozenset[int]) -> RawSource | None:
+    """The phrase ending at ``toks[j]``, back to the nearest clause boundary."""
+    i = j
+    while i >= 0 and j - i < _MAX_SUBJECT:
+        t = toks[i]
+        if _plural_possessive(toks, i):
+            i -= 1  # "Landlords' Association"
+            continue
+        if (
+            t.text in _BOUNDARY_PUNCT
+            or t.lower in source_words().clause_words
+            or i in stops
+            or (not t.is_word and t.text != ".")
+        ):
+            break
+        i -= 1
+    if j - i >= _MAX_SUBJECT or i == j:
+        return None
+    return _phrase(text, toks, i + 1, j, ments)
+
+
+def _before_apposition(
+    text: str, toks: list[Token], comma: int, ments: list[Mention], stops: frozenset[int]
+) -> RawSource | None:
+    """``Dr. Simon Aske, a collision analyst who ..., described``; ``The area's MP, Fiona Marsh, called``: the
+    comma-separated segments before the verb (at most three): the first that is a name, else the first that is a
+    source at all."""
+    segments: list[tuple[int, int]] = []
+    end = comma - 1
+    i = end
+    while i >= 0 and len(segments) < 3:
+        t = toks[i]
+        if t.text == "," or i == 0:
+            start = i if i == 0 and t.text != "," else i + 1
+            if start <= end:
+                segments.append((start, end))
+            end = i - 1
+            if i == 0:
+                break
+        elif t.text in ';:()“”‘’"' or i in stops:
+            if i + 1 <= end:
+                segments.append((i + 1, end))
+            break
+        i -= 1
+    phrases = [p for st, en in reversed(segments) if (p := _phrase(text, toks, st, en, ments)) is not None]
+    named = [p for p in phrases if p.kind == NAME]
+    return named[0] if named else (phrases[0] if phrases else None)
+
+
+def _inverted(text: str, toks: list[Token], a: int, b: int, ments: list[Mention]) -> RawSource | None:
+    """``"...," said Dermot Quill`` / ``, said the company``: the subject after the verb."""
+    prev = toks[a - 1] if a > 0 else None
+    if prev is not None and prev.is_word:
+        return None
+    return _after(text, toks, b + 1, ments, apposition=False)
+
+
+def _after(text: str, toks: list[Token], i: int, ments: list[Mention], *, apposition: bool) -> RawSource | None:
+    j = i
+    while j < len(toks) and j - i < _MAX_SUBJECT:
+        t = toks[j]
+        if t.text in _BOUNDARY_PUNCT or t.text in ".!?" or t.lower in source_words().clause_words:
+            break
+        j += 1
+    if j == i:
+        return None
+    src = _phrase(text, toks, i, j - 1, ments)
+    # "according to a senior official, General Kyrlo Budanov, ..."
+    if apposition and src is not None and src.kind not in (NAME,) and j < len(toks) and toks[j].text == ",":
+        for m in ments:
+            if m.first_token == j + 1 and (m.last_token + 1 >= len(toks) or toks[m.last_token + 1].text in ",.;"):
+                return RawSource(m.span, m.text, NAME, fold(m.name), False, m)
+    return src
+
+
+def _phrase(text: str, toks: list[Token], i: int, j: int, ments: list[Mention]) -> RawSource | None:
+    """Classify the noun phrase ``toks[i..j]`` (inclusive)."""
+    while i <= j and (
+        toks[i].lower in source_words().name_stopwords and toks[i].lower not in source_words().determiners
+    ):
+        i += 1  # "But Budanov", "Despite this", "Yesterday"
+    while i <= j and not toks[j].is_word:
+        j -= 1
+    if i > j:
+        return None
+    definite = toks[i].lower in source_words().definite or bool(re.search(r"['’]s$", toks[i].text) and i < j)
+    body = i
+    while body <= j and toks[body].lower in source_words().determiners:
+        body += 1
+    if body > j:
+        return None
+    # core: up to the first preposition / participle after the head
+    core_end = j
+    for k in range(body + 1, j + 1):
+        t = toks[k]
+        if t.lower in source_words().phrase_end or (not t.is_capitalised and t.lower.endswith("ed") and k > body):
+            core_end = k - 1
+            break
+    span = (toks[i].start, toks[j].end)
+    surface = text[span[0] : span[1]]
+    core_words = " ".join(fold(t.text) for t in toks[body : core_end + 1] if t.is_word).split()
+    core = " ".join(core_words)
+    head = toks[core_end]
+    if len(core_words) == 1 and core_words[0] in source_words().pronouns:
+        return RawSource(span, surface, PRONOUN, core, definite)
+    kind = _kind_of(core_words, definite, capitalised=head.is_capitalised)
+    if head.is_capitalised:
+        # a name heads the phrase: the last mention ending at the head ("Ukraine's Lt General Kyrlo Budanov"),
+        # unless it is one capitalised common noun ("Residents of the estate", "Analysts")
+        for m in reversed(ments):
+            if m.last_token == core_end and m.first_token >= i and not m.possessive:
+                if kind is None or m.n_words >= 2 or m.titles:
+                    return RawSource(m.span, m.text, NAME, fold(m.name), m.after_the or definite, m)
+                break
+    if kind is None:
+        return None
+    return RawSource(span, surface, kind, core, definite)
+
+
+def _kind_of(core: list[str], definite: bool, *, capitalised: bool = False) -> str | None:
+    w = source_words()
+    if not core:
+        return None
+    if ends_with(core, w.document_words):
+        return DOCUMENT
+    if definite and ends_with(core, w.person_roles):
+        return PERSON_ROLE
+    if ends_with(core, w.anonymous_nouns):
+        return ANONYMOUS
+    if ends_with(core, w.organisation_words):
+        return ORG_ROLE if definite and len(core) == 1 else ORGANISATION
+    if ends_with(core, w.collective) or (core[-1].endswith(("s", "men")) and not definite and not capitalised):
+        return COLLECTIVE
+    if ends_with(core, w.person_roles):
+        return ANONYMOUS  # "a lawmaker", "one minister": a role pointing to no one in particular
+    return None

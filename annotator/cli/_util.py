@@ -1,0 +1,151 @@
+"""What the commands share: the context settings, the options for reading articles and for reaching Label Studio,
+the progress display and the closing summary line. Commands import this module; it imports no command.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from annotator.errors import InputError, StudioError
+from annotator.io.articles import Columns, ReadReport, expand_inputs, read_articles
+from annotator.studio.client import TOKEN_ENV, URL_ENV, Studio
+from annotator.studio.local import CREDENTIALS, DEFAULT_DIR, DEFAULT_PORT, credentials, running
+
+CONTEXT: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+# -- reading articles ----------------------------------------------------------------------------
+
+
+def input_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Options for reading articles, shared by every command that reads them."""
+    options = [
+        click.argument("paths", nargs=-1, required=True, type=click.Path(allow_dash=True)),
+        click.option("--text-column", default="text", show_default=True, help="JSONL/CSV field with the article text."),
+        click.option("--html-column", default="html", show_default=True, help="JSONL/CSV field with article HTML."),
+        click.option("--id-column", default="id", show_default=True, help="JSONL/CSV field with the article id."),
+        click.option("--title-column", default="title", show_default=True, help="JSONL/CSV field with the title."),
+        click.option("--source-column", default="source", show_default=True, help="JSONL/CSV field with the outlet."),
+        click.option("--url-column", default="url", show_default=True, help="JSONL/CSV field with the URL."),
+        click.option("--published-column", default="published", show_default=True, help="JSONL/CSV publication date."),
+        click.option(
+            "--stdin-format",
+            type=click.Choice(["txt", "html", "jsonl", "csv"]),
+            help="Format of standard input ('-'); default: guessed from the first bytes.",
+        ),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def columns_from(kwargs: dict[str, Any]) -> Columns:
+    return Columns(
+        id=kwargs.pop("id_column"),
+        text=kwargs.pop("text_column"),
+        html=kwargs.pop("html_column"),
+        title=kwargs.pop("title_column"),
+        source=kwargs.pop("source_column"),
+        url=kwargs.pop("url_column"),
+        published=kwargs.pop("published_column"),
+    )
+
+
+@contextmanager
+def reading(
+    paths: tuple[str, ...], columns: Columns, stdin_format: str | None
+) -> Iterator[tuple[Iterator[Any], ReadReport]]:
+    """Read articles with errors on stderr as they happen and a progress bar (on a terminal only)."""
+    report = ReadReport()
+    bar: Any = None
+    if sys.stderr.isatty():  # else tqdm is not even imported
+        from tqdm import tqdm
+
+        # the total walks the inputs once more: only worth it when the bar is shown
+        total = sum(os.path.getsize(p) for p in expand_inputs(paths) if p != "-" and os.path.isfile(p))
+        bar = tqdm(total=total or None, unit="B", unit_scale=True, desc="reading", leave=False)
+
+    def on_error(err: InputError) -> None:
+        if bar is not None:
+            bar.write(f"error: {err}", file=sys.stderr)
+        else:
+            click.echo(f"error: {err}", err=True)
+
+    def on_file(_name: str, size: int) -> None:
+        if bar is not None:
+            bar.update(size)
+
+    articles = read_articles(
+        paths, columns=columns, stdin_format=stdin_format, report=report, on_error=on_error, on_file=on_file
+    )
+    try:
+        yield articles, report
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def finish(report: ReadReport, what: str) -> None:
+    """Print the summary line; exit 1 if any input failed."""
+    failed = len(report.errors)
+    skipped = f", {report.skipped} other file{'s' if report.skipped != 1 else ''} skipped" if report.skipped else ""
+    status = f"; {failed} input{'s' if failed != 1 else ''} failed" if failed else ""
+    click.echo(
+        f"read {report.articles} article{'s' if report.articles != 1 else ''} from {report.files} "
+        f"file{'s' if report.files != 1 else ''}{skipped}: {what}{status}",
+        err=True,
+    )
+    if failed:
+        sys.exit(1)
+
+
+# -- reaching Label Studio ------------------------------------------------------------------
+
+
+def connection_options(fn: Any) -> Any:
+    """``--url`` / ``--token`` (or their environment variables), shared by every command that talks to a server."""
+    fn = click.option(
+        "--token",
+        envvar=TOKEN_ENV,
+        show_envvar=True,
+        help=f"API token (legacy or personal access token). Default: the local studio's, from {DEFAULT_DIR}/.",
+    )(fn)
+    return click.option(
+        "--url",
+        envvar=URL_ENV,
+        show_envvar=True,
+        help=f"Label Studio URL. Default: the local studio's, else http://127.0.0.1:{DEFAULT_PORT}.",
+    )(fn)
+
+
+def connect(url: str | None, token: str | None) -> Studio:
+    """A checked connection. Without a token: the local studio's credentials in ./.studio; without a URL: the
+    local studio started from ./.studio if it runs, else port 8080 on this machine."""
+    if not token:
+        local = Path(DEFAULT_DIR) / CREDENTIALS
+        if not local.exists():
+            raise StudioError(f"no API token: pass --token or set ${TOKEN_ENV} (or start `annotator studio` here)")
+        token = credentials(DEFAULT_DIR).token
+    if not url:
+        found = running(DEFAULT_DIR)
+        url = found[1] if found else f"http://127.0.0.1:{DEFAULT_PORT}"
+    studio = Studio(url, token)
+    studio.check()
+    return studio
+
+
+def parse_auth(value: str | None, option: str = "--basic-auth") -> tuple[str, str] | None:
+    """``USER:PASS`` as a pair (None: no authentication)."""
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise InputError(option, "expected USER:PASSWORD")
+    return user, password

@@ -1,0 +1,301 @@
+"""Commands for live pre-annotation: ``serve`` (the ML backend) and ``connect`` (attach it to a project).
+Parse arguments, call the library.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from annotator.cli._util import (
+    CONTEXT,
+    columns_from,
+    connect,
+    connection_options,
+    finish,
+    input_options,
+    parse_auth,
+    reading,
+)
+from annotator.errors import InputError, StudioError
+
+DEFAULT_SEED = "data/train"
+DEFAULT_MODELS_DIR = "models/live"
+UNCERTAINTY_SAMPLING = "Uncertainty sampling"  # Label Studio's name: next task = lowest prediction score
+#: thread-count variables of the BLAS libraries numpy may be built with (as Dask sets them for its workers)
+BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@click.command("serve", context_settings=CONTEXT)
+@click.option("--model", type=click.Path(exists=True, file_okay=False), help="Model directory (default: the shipped).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=9090, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option(
+    "--basic-auth",
+    envvar="ANNOTATOR_BACKEND_AUTH",
+    show_envvar=True,
+    metavar="USER:PASS",
+    help="Require HTTP basic auth (enter the same in Label Studio's model settings).",
+)
+@connection_options
+@click.option(
+    "--seed",
+    "seed_paths",
+    multiple=True,
+    type=click.Path(),
+    help=f"Labelled sentences always trained on, with the project's labels (repeatable). Default: {DEFAULT_SEED}.",
+)
+@click.option(
+    "--models-dir",
+    default=DEFAULT_MODELS_DIR,
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Where retrained models are saved, one directory per version.",
+)
+@click.option(
+    "--retrain-every",
+    default=10,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Retrain after this many new or updated annotations.",
+)
+@click.option("--no-retrain", is_flag=True, help="Only predict; ignore annotation events and START_TRAINING.")
+@click.option(
+    "--refresh/--no-refresh",
+    default=True,
+    show_default=True,
+    help="After a retraining, re-predict the project's tasks that lack the new model's prediction.",
+)
+@click.option(
+    "--log-level", default="info", show_default=True, type=click.Choice(["debug", "info", "warning", "error"])
+)
+def serve_cmd(
+    model: str | None,
+    host: str,
+    port: int,
+    basic_auth: str | None,
+    url: str | None,
+    token: str | None,
+    seed_paths: tuple[str, ...],
+    models_dir: str,
+    retrain_every: int,
+    no_retrain: bool,
+    refresh: bool,
+    log_level: str,
+) -> None:
+    """Run the ML backend Label Studio asks for predictions and sends annotations to.
+
+    Predicts the label, Source and Cue spans of each task's sentence (POST /predict), and retrains in the
+    background as annotations arrive (POST /webhook), on the project's labels plus the seed corpus; each new model
+    is saved under --models-dir/<version> and swapped in without stopping predictions, and the project's
+    model_version is set to it (and the project's other tasks are predicted again, unless --no-refresh).
+    Retraining reads the project's labels from Label Studio (--url/--token, or the local `annotator studio`);
+    with none to reach, or with --no-retrain, the backend only predicts. Attach it to a project with
+    `annotator connect`.
+
+    Example: annotator serve --port 9090 --url http://127.0.0.1:8080 --token $LABEL_STUDIO_API_KEY
+    """
+    import logging
+
+    from annotator.backend.app import ModelHolder, Settings, create_app, serve
+    from annotator.backend.retrain import Retrainer, project_labels, read_seed
+    from annotator.classifier.artefacts import load_predictor
+
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))  # one line per request
+    auth = parse_auth(basic_auth)
+    predictor = load_predictor(model)
+    holder = ModelHolder(predictor)
+    retrainer = None
+    studio = None
+    if not no_retrain:
+        try:
+            studio = connect(url, token)
+        except StudioError as exc:
+            if url or token:  # asked for explicitly: that is an error
+                raise
+            click.echo(f"no Label Studio to retrain from ({exc}); predicting only", err=True)
+    if studio is not None:
+        seed = read_seed(seed_paths or [DEFAULT_SEED])
+
+        def publish(project: int, old: str, new: str) -> None:
+            studio.set_backend_version(project, old, new, basic_auth=auth)
+            if refresh:
+                studio.refresh_predictions(project, new)
+
+        retrainer = Retrainer(
+            holder,
+            fetch=lambda project: project_labels(studio, project),
+            seed=seed,
+            models_dir=Path(models_dir),
+            load=load_predictor,
+            publish=publish,
+            every=retrain_every,
+        )
+    mode = f"retraining every {retrain_every} annotations" if retrainer else "predicting only"
+    click.echo(f"serving model {predictor.model_version} on http://{host}:{port}, {mode}", err=True)
+    try:
+        serve(
+            create_app(holder, Settings(basic_auth=auth), trainer=retrainer), host=host, port=port, log_level=log_level
+        )
+    finally:
+        if retrainer is not None:
+            retrainer.close()
+
+
+@click.command("connect", context_settings=CONTEXT)
+@click.option("--project", "title", required=True, help="Project title.")
+@click.option("--backend", "backend_url", required=True, help="URL of the running `annotator serve`.")
+@click.option(
+    "--basic-auth", envvar="ANNOTATOR_BACKEND_AUTH", show_envvar=True, metavar="USER:PASS", help="If serve has it."
+)
+@click.option(
+    "--uncertainty-sampling",
+    is_flag=True,
+    help="Also set the project's task sampling to uncertainty sampling: lowest prediction score (priority) first.",
+)
+@connection_options
+def connect_cmd(
+    title: str,
+    backend_url: str,
+    basic_auth: str | None,
+    uncertainty_sampling: bool,
+    url: str | None,
+    token: str | None,
+) -> None:
+    """Attach a running backend to a project: Label Studio then asks it for a prediction when a task is opened and
+    sends it annotation events. The backend is titled with its model version, which becomes the project's
+    model_version too (Label Studio shows only the predictions of the project's version).
+
+    Example: annotator connect --project "News sentences" --backend http://127.0.0.1:9090
+    """
+    from annotator.errors import StudioError
+
+    studio = connect(url, token)
+    project = studio.find_project(title)
+    if project is None:
+        raise StudioError(f"no project titled {title!r}; create it with `annotator push`")
+    version = studio.connect_backend(project.id, backend_url, basic_auth=parse_auth(basic_auth))
+    if uncertainty_sampling:
+        studio.update_project(project.id, sampling=UNCERTAINTY_SAMPLING)
+    click.echo(f"project {title!r} (id {project.id}) now uses the backend at {backend_url}, model {version}", err=True)
+
+
+@click.command("prelabel", context_settings=CONTEXT)
+@input_options
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), help="Output file (default: stdout).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv", "parquet", "label-studio"]),
+    help="Default: from -o's suffix, else jsonl. label-studio: a JSON list of tasks with predictions to import.",
+)
+@click.option("--model", type=click.Path(exists=True, file_okay=False), help="Model directory (default: the shipped).")
+@click.option(
+    "--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True, help="Where to run."
+)
+@click.option(
+    "--workers", type=click.IntRange(min=1), help="Processes (local: default all cores; dask LocalCluster: default 2)."
+)
+@click.option("--scheduler", metavar="ADDRESS", help="Use the Dask cluster at this scheduler (tcp://host:8786).")
+@click.option(
+    "--chunk-size", default=256, show_default=True, type=click.IntRange(min=1), help="Articles per partition."
+)
+def prelabel_cmd(
+    paths: tuple[str, ...],
+    output: str | None,
+    fmt: str | None,
+    model: str | None,
+    engine: str,
+    workers: int | None,
+    scheduler: str | None,
+    chunk_size: int,
+    stdin_format: str | None,
+    **kwargs: Any,
+) -> None:
+    """Split articles into sentences and predict each one's label, Source and Cue spans, streaming.
+
+    One row per sentence: the split columns, then label, score (calibrated confidence), scores (per label),
+    model_version, source_spans and cue_spans (end-exclusive character offsets into the sentence) and priority
+    (the labelling order: sort ascending). With --format label-studio, a JSON list of tasks with predictions
+    (score = priority) that Label Studio imports as it is. Memory stays flat however large the corpus; the output
+    file appears only once complete.
+
+    Example: annotator prelabel corpus/ -o predictions.parquet --engine dask --workers 2
+    """
+    import gc
+    import os
+    import time
+
+    # parallel by processes, one per core: a BLAS thread pool per process only oversubscribes the cores, and
+    # starting one costs every process (and every worker it spawns) 70 ms of CPU; numpy is not imported yet
+    for name in BLAS_THREADS:
+        os.environ.setdefault(name, "1")
+    from annotator.io.write import format_for
+    from annotator.prelabel.engines import Engine, Job, run, write
+
+    if scheduler and engine != "dask":
+        raise InputError("--scheduler", "needs --engine dask")
+    fmt = fmt or format_for(output, None)
+    if fmt == "parquet" and (output is None or output == "-"):
+        raise InputError("--format parquet", "Parquet needs an output file; pass -o FILE")
+    job = Job(fmt=fmt)
+    if fmt == "label-studio":
+        from annotator.guideline import guideline
+
+        job = Job(fmt=fmt, guideline_version=guideline().version)
+    columns = columns_from(kwargs)
+    started = time.perf_counter()
+    with reading(paths, columns, stdin_format) as (articles, report):
+        parts, predictor = run(
+            articles,
+            engine=Engine(engine, workers, scheduler),
+            job=job,
+            model_dir=model,
+            chunk_size=chunk_size,
+        )
+        # what is loaded by now (modules, the model) lives until the end: the cycle collector need not scan it
+        # again and again (undone below, for a caller that runs commands in its own process)
+        gc.freeze()
+        bar = _progress_bar()
+
+        def progress() -> Any:
+            for part in parts:
+                if bar is not None:
+                    bar.update(part.sentences)
+                yield part
+
+        try:
+            summary = write(
+                progress(),
+                output,
+                fmt=fmt,
+                model=predictor,
+                commit_if=lambda _s: report.articles > 0 or not report.failed,
+            )
+        finally:
+            if bar is not None:
+                bar.close()
+            parts.close()
+            gc.unfreeze()
+    seconds = time.perf_counter() - started
+    where = f" to {output}" if output and output != "-" and (report.articles or not report.failed) else ""
+    name = Path(model).name if model else "default"
+    finish(
+        report,
+        f"{summary.sentences} sentence{'s' if summary.sentences != 1 else ''} labelled by model {name} "
+        f"{predictor.model_version} in {seconds:.1f} s{where}",
+    )
+
+
+def _progress_bar() -> Any:
+    """A tqdm bar in sentences per second on a terminal's standard error; None elsewhere (tqdm is not imported)."""
+    import sys
+
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(unit=" sentences", unit_scale=True, desc="prelabel", leave=False)

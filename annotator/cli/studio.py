@@ -1,0 +1,234 @@
+"""Commands for Label Studio: ``studio``, ``push``, ``pull``, ``agreement``. Parse arguments, call the library."""
+
+from __future__ import annotations
+
+import os
+import signal
+from typing import Any
+
+import click
+
+from annotator.cli._util import (
+    CONTEXT,
+    columns_from,
+    connect,
+    connection_options,
+    finish,
+    input_options,
+    parse_auth,
+    reading,
+)
+from annotator.errors import InputError, StudioError
+from annotator.studio.local import CREDENTIALS, DEFAULT_DIR, DEFAULT_PORT, LocalStudio, Postgres
+
+
+@click.command("studio", context_settings=CONTEXT)
+@click.option(
+    "--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(1, 65535), help="Port (127.0.0.1)."
+)
+@click.option(
+    "--data-dir", default=DEFAULT_DIR, show_default=True, type=click.Path(file_okay=False), help="Label Studio's data."
+)
+@click.option("--postgres-host", help="Use PostgreSQL on this host instead of SQLite (for teams).")
+@click.option("--postgres-port", default=5432, show_default=True, type=int, help="PostgreSQL port.")
+@click.option("--postgres-db", default="labelstudio", show_default=True, help="PostgreSQL database name.")
+@click.option("--postgres-user", default="labelstudio", show_default=True, help="PostgreSQL user.")
+@click.option("--postgres-password", envvar="POSTGRE_PASSWORD", show_envvar=True, help="PostgreSQL password.")
+def studio_cmd(
+    port: int,
+    data_dir: str,
+    postgres_host: str | None,
+    postgres_port: int,
+    postgres_db: str,
+    postgres_user: str,
+    postgres_password: str | None,
+) -> None:
+    """Start a local Label Studio (SQLite in --data-dir, or PostgreSQL) and keep it running until Ctrl-C.
+
+    The admin login and an API token are generated on first start and stored in DATA_DIR/credentials.json
+    (readable by you only); other commands on this machine use them when no --token is given. Analytics,
+    version checks and error reporting to outside services are off.
+
+    Example: annotator studio --port 8080 --data-dir .studio
+    """
+    postgres = None
+    if postgres_host:
+        postgres = Postgres(postgres_host, postgres_port, postgres_db, postgres_user, postgres_password or "")
+    local = LocalStudio(data_dir, port=port, postgres=postgres)
+    click.echo(f"starting Label Studio on {local.url} (log: {local.log_path}) ...", err=True)
+    local.start()
+
+    def _terminate(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt  # kill (SIGTERM) stops the server as cleanly as Ctrl-C
+
+    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, _terminate)  # even when started as a background job, which ignores SIGINT
+    click.echo(f"Label Studio is running at {local.url}", err=True)
+    click.echo(f"login and API token: {local.data_dir / CREDENTIALS}; Ctrl-C stops it", err=True)
+    try:
+        status = local.wait()
+    except KeyboardInterrupt:
+        click.echo("stopping Label Studio ...", err=True)
+        local.stop()
+        click.echo("stopped", err=True)
+        return
+    raise StudioError(f"Label Studio exited with status {status}; see {local.log_path}")
+
+
+@click.command("push", context_settings=CONTEXT)
+@input_options
+@click.option("--project", "title", required=True, help="Project title (created if missing).")
+@click.option("--model", type=click.Path(exists=True, file_okay=False), help="Model directory (default: the shipped).")
+@click.option("--no-model", is_flag=True, help="Push without pre-annotations.")
+@click.option("--overlap", type=click.IntRange(min=1), help="Annotators per task (maximum_annotations).")
+@click.option("--batch-size", default=2000, show_default=True, type=click.IntRange(min=1), help="Tasks per request.")
+@click.option(
+    "--ml-backend", metavar="URL", help="Then attach this running `annotator serve` (as `annotator connect`)."
+)
+@click.option(
+    "--ml-backend-auth", envvar="ANNOTATOR_BACKEND_AUTH", show_envvar=True, metavar="USER:PASS", help="Its basic auth."
+)
+@connection_options
+def push_cmd(
+    paths: tuple[str, ...],
+    title: str,
+    model: str | None,
+    no_model: bool,
+    overlap: int | None,
+    batch_size: int,
+    ml_backend: str | None,
+    ml_backend_auth: str | None,
+    url: str | None,
+    token: str | None,
+    stdin_format: str | None,
+    **kwargs: Any,
+) -> None:
+    """Split articles into sentences and import them as tasks into a Label Studio project.
+
+    One import request per batch. Sentences already in the project (by sentence_id) are not imported
+    again, and annotations are never touched, so re-running is safe. With a model, every task carries
+    its prediction (label, score, model_version), tasks already there get the new model's prediction,
+    and the project's model_version is set to the model's. --ml-backend then attaches a running
+    `annotator serve` to the project, as `annotator connect` does.
+
+    Example: annotator push data/articles --project "News claims" --overlap 2
+    """
+    from annotator.studio.sync import load_predictor, push
+    from annotator.text.split import iter_rows
+
+    auth = parse_auth(ml_backend_auth, "--ml-backend-auth")
+    columns = columns_from(kwargs)
+    predictor = load_predictor(model, no_model)
+    studio = connect(url, token)
+    with reading(paths, columns, stdin_format) as (articles, read_report):
+        report = push(
+            studio, iter_rows(articles), title=title, predictor=predictor, overlap=overlap, batch_size=batch_size
+        )
+    p = report.project
+    assert p is not None
+    if ml_backend:
+        version = studio.connect_backend(p.id, ml_backend, basic_auth=auth)
+        click.echo(f"project {p.title!r} (id {p.id}) now uses the backend at {ml_backend}, model {version}", err=True)
+    preds = f" with predictions of {report.model_version}" if report.model_version else " without predictions"
+    added = f"; {report.predictions_added} existing tasks got predictions" if report.predictions_added else ""
+    repeated = f", {report.repeated} repeated in the input" if report.repeated else ""
+    finish(
+        read_report,
+        f"{report.sentences} sentences, {report.imported} new tasks{preds} in {report.batches} "
+        f"request{'s' if report.batches != 1 else ''}, {report.already} already there{repeated}{added}; "
+        f"project {p.title!r} (id {p.id}) has {p.task_count} tasks: {studio.url}/projects/{p.id}",
+    )
+
+
+@click.command("pull", context_settings=CONTEXT)
+@click.option("--project", "title", required=True, help="Project title.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), help="Output file (default: stdout).")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), help="Default: from -o, else jsonl.")
+@click.option("--resolved", is_flag=True, help="One row per sentence: the majority label and whether all agreed.")
+@connection_options
+def pull_cmd(
+    title: str, output: str | None, fmt: str | None, resolved: bool, url: str | None, token: str | None
+) -> None:
+    """Export the labels of a project: one row per annotation (or per sentence with --resolved).
+
+    Columns: sentence_id, text, label, annotator, created_at, updated_at, lead_time, source_span,
+    cue_span, note, guideline_version, and the prediction shown (predicted_label, predicted_score,
+    model_version). Skipped annotations are reported, not counted as labels. Uses an export snapshot;
+    the output file is written atomically.
+
+    Example: annotator pull --project "News claims" -o labels.parquet
+    """
+    from annotator.io.write import format_for, write_rows
+    from annotator.studio.sync import pull
+    from annotator.studio.tasks import ANNOTATION_COLUMNS, COLUMN_TYPES, RESOLVED_COLUMNS
+
+    fmt = format_for(output, fmt)
+    result = pull(connect(url, token), title, resolved=resolved)
+    columns = RESOLVED_COLUMNS if resolved else ANNOTATION_COLUMNS
+    import pyarrow as pa
+
+    types = {name: pa.type_for_alias(alias) for name, alias in COLUMN_TYPES.items()}
+    n = write_rows([result.rows], output, fmt=fmt, columns=columns, types=types)
+    r = result.report
+    where = f" to {output}" if output and output != "-" else ""
+    what = "sentences" if resolved else "annotations"
+    skipped = f"; {r.cancelled} skipped annotation{'s' if r.cancelled != 1 else ''} not counted" if r.cancelled else ""
+    unlabelled = f"; {r.unlabelled} without a label" if r.unlabelled else ""
+    click.echo(
+        f"{r.tasks} annotated tasks, {r.annotations} annotations: {n} {what} written{where}{skipped}{unlabelled}",
+        err=True,
+    )
+
+
+@click.command("agreement", context_settings=CONTEXT)
+@click.option("--project", "title", help="Project title (pulls its labels).")
+@click.argument("labels_file", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option("--disagreements", type=click.Path(dir_okay=False), help="Write every disagreement here (csv/jsonl).")
+@connection_options
+def agreement_cmd(
+    title: str | None, labels_file: str | None, disagreements: str | None, url: str | None, token: str | None
+) -> None:
+    """Agreement between annotators: Krippendorff's alpha overall and per label, Cohen's kappa per
+    pair, the confusion between annotators, and the sentences to adjudicate.
+
+    Reads a project (--project) or a file written by `annotator pull` (jsonl, csv or parquet).
+
+    Example: annotator agreement --project "News claims" --disagreements adjudicate.csv
+    """
+    import pandas as pd
+
+    from annotator.io.write import format_for, write_rows
+    from annotator.studio.agreement import agreement, summary
+
+    if bool(title) == bool(labels_file):
+        raise InputError("agreement", "give either --project TITLE or a labels file, not both or neither")
+    if title:
+        from annotator.studio.sync import pull
+
+        rows = pd.DataFrame(pull(connect(url, token), title).rows)
+    else:
+        rows = _read_labels(str(labels_file))
+    result = agreement(rows)
+    click.echo(summary(result))
+    if disagreements:
+        out = result.disagreements.astype(object).where(result.disagreements.notna(), None)
+        records = [{str(k): v for k, v in row.items()} for row in out.to_dict("records")]
+        write_rows([records], disagreements, fmt=format_for(disagreements, None), columns=[str(c) for c in out.columns])
+        click.echo(f"{len(out)} disagreements written to {disagreements}", err=True)
+
+
+def _read_labels(path: str) -> Any:
+    import pandas as pd
+
+    suffix = os.path.splitext(path)[1].lower()
+    try:
+        if suffix == ".parquet":
+            return pd.read_parquet(path)
+        if suffix == ".csv":
+            return pd.read_csv(path)
+        return pd.read_json(path, lines=True)
+    except (ValueError, OSError) as exc:
+        raise InputError(path, f"cannot read labels ({exc})") from exc
+
+
+__all__ = ["agreement_cmd", "pull_cmd", "push_cmd", "studio_cmd"]

@@ -1,0 +1,198 @@
+"""Push sentences into a Label Studio project and pull the labels back: the library behind ``annotator push`` and
+``annotator pull``. Talks to Label Studio only through :class:`annotator.studio.client.Studio`.
+
+Push is idempotent by ``sentence_id``: it first reads the ids already in the project, then imports only new sentences,
+one import request per batch. It never touches annotations. With a model, every new task carries the model's
+prediction, existing tasks without a prediction of that model version get one through ``import_predictions``, and the
+project's ``model_version`` is set to the model's (Label Studio's uncertainty sampling only uses predictions whose
+version matches it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from itertools import islice
+from typing import Any
+
+from annotator.errors import SchemaError, StudioError
+from annotator.guideline import guideline
+from annotator.labels import label_set
+from annotator.predictions import Predictor
+from annotator.studio.client import Project, Studio, TaskRef
+from annotator.studio.tasks import ExportReport, Row, Task, annotation_rows, iter_tasks, prediction_json, resolve
+
+DEFAULT_BATCH = 2000
+
+
+@dataclass
+class PushReport:
+    """What a push did."""
+
+    project: Project | None = None
+    created_project: bool = False
+    sentences: int = 0
+    imported: int = 0
+    already: int = 0
+    repeated: int = 0
+    batches: int = 0
+    predictions_added: int = 0
+    model_version: str | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+@cache
+def _interface() -> Any:
+    from label_studio_sdk.label_interface.interface import LabelInterface
+
+    return LabelInterface(label_set().config)
+
+
+def validate_label_config() -> None:
+    """Check the shipped label config with the SDK's ``LabelInterface``; raise :class:`SchemaError` if invalid."""
+    try:
+        _interface().validate()
+    except Exception as exc:
+        raise SchemaError(f"label_config.xml is not a valid Label Studio config: {exc}") from exc
+
+
+def predict(predictor: Predictor, texts: list[str]) -> list[dict[str, Any]]:
+    """Label Studio predictions for sentence texts, each checked with ``LabelInterface.validate_prediction``."""
+    version = predictor.model_version
+    out = []
+    interface = _interface()
+    for text, prediction in zip(texts, predictor.predict(texts), strict=True):
+        pred = prediction_json(prediction, text, model_version=version)
+        errors = interface.validate_prediction(pred, return_errors=True)
+        if errors:
+            raise SchemaError(f"model {version!r} made a prediction the label config rejects: {errors[0]}")
+        out.append(pred)
+    return out
+
+
+def load_predictor(model: str | None, no_model: bool = False) -> Predictor | None:
+    """The model to pre-annotate with: ``model`` (a directory), else the shipped default (``models/default``);
+    None with ``no_model``. A model that cannot be loaded is an error (:class:`~annotator.errors.ModelError`)."""
+    if no_model:
+        return None
+    from annotator.classifier.artefacts import load_predictor as load
+
+    return load(model)
+
+
+def _batches(items: Iterable[Task], size: int) -> Iterator[list[Task]]:
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def ensure_project(studio: Studio, title: str, *, overlap: int | None = None) -> tuple[Project, bool]:
+    """The project with this title, created with our label config and guideline if missing."""
+    project = studio.find_project(title)
+    if project is None:
+        validate_label_config()
+        project = studio.create_project(
+            title, label_config=label_set().config, instructions=guideline().html, overlap=overlap or 1
+        )
+        return project, True
+    if overlap is not None and overlap != project.maximum_annotations:
+        studio.update_project(project.id, maximum_annotations=overlap)
+        project = studio.get_project(project.id)
+    return project, False
+
+
+def push(
+    studio: Studio,
+    rows: Iterable[Row],
+    *,
+    title: str,
+    predictor: Predictor | None = None,
+    overlap: int | None = None,
+    batch_size: int = DEFAULT_BATCH,
+    on_batch: Callable[[int], None] | None = None,
+) -> PushReport:
+    """Import the sentences in ``rows`` (``annotator.text.split`` rows) into project ``title`` as tasks.
+
+    Sentences whose ``sentence_id`` is already in the project are not imported again (a sentence repeated in the
+    input is imported once). ``on_batch(n)`` is called after each import request with the number of tasks sent.
+    """
+    if batch_size < 1:
+        raise StudioError(f"batch size must be at least 1; got {batch_size}")
+    report = PushReport()
+    project, report.created_project = ensure_project(studio, title, overlap=overlap)
+    report.project = project
+    version = predictor.model_version if predictor is not None else None
+    known: dict[str, TaskRef] = {}
+    unpredicted: set[int] = set()  # tasks already there without a prediction of this model version
+    if not report.created_project:
+        known = {ref.sentence_id: ref for ref in studio.task_refs(project.id)}
+        if version is not None and known:
+            unpredicted = studio.tasks_without_model(project.id, version)
+    report.model_version = version
+    seen: set[str] = set()
+    stale: list[TaskRef] = []
+
+    def fresh(tasks: Iterable[Task]) -> Iterator[Task]:
+        for task in tasks:
+            report.sentences += 1
+            sid = task["data"]["sentence_id"]
+            if sid in seen:
+                report.repeated += 1
+                continue
+            seen.add(sid)
+            ref = known.get(sid)
+            if ref is not None:
+                report.already += 1
+                if ref.id in unpredicted:
+                    stale.append(ref)
+                continue
+            yield task
+
+    tasks = fresh(iter_tasks(rows, guideline_version=guideline().version))
+    for batch in _batches(tasks, batch_size):
+        if predictor is not None:
+            for task, pred in zip(batch, predict(predictor, [t["data"]["text"] for t in batch]), strict=True):
+                task["predictions"] = [pred]
+        try:
+            report.imported += studio.import_tasks(project.id, batch) or len(batch)
+        except StudioError as exc:
+            raise StudioError(
+                f"{exc}; {report.imported} tasks were imported before this batch of {len(batch)}, which may or may "
+                "not have been saved: run the same push again to import the rest (sentences already there are skipped)"
+            ) from exc
+        report.batches += 1
+        if on_batch is not None:
+            on_batch(len(batch))
+
+    if predictor is not None:
+        for i in range(0, len(stale), batch_size):
+            refs = stale[i : i + batch_size]
+            preds = predict(predictor, [r.text for r in refs])
+            payload = [{**p, "task": r.id} for r, p in zip(refs, preds, strict=True)]
+            studio.import_predictions(project.id, payload)
+            report.predictions_added += len(payload)
+        if version and project.model_version != version:
+            studio.update_project(project.id, model_version=version)
+    report.project = studio.get_project(project.id)
+    return report
+
+
+@dataclass
+class PullResult:
+    """Labelled rows (one per annotation, or one per sentence when resolved) and what the export held besides."""
+
+    rows: list[Row]
+    report: ExportReport
+    project: Project
+
+
+def pull(studio: Studio, title: str, *, resolved: bool = False) -> PullResult:
+    """The labels of project ``title``, through an export snapshot."""
+    project = studio.find_project(title)
+    if project is None:
+        raise StudioError(f"no project titled {title!r} at {studio.url}")
+    tasks = studio.export_snapshot(project.id)
+    report = ExportReport()
+    rows = list(annotation_rows(tasks, users=studio.users(), model_version=project.model_version, report=report))
+    return PullResult(rows=resolve(rows) if resolved else rows, report=report, project=project)
