@@ -15,7 +15,6 @@ from annotator.classifier.training import build_pipeline, train
 from annotator.io.labelled import read_labelled
 
 REPO = Path(__file__).resolve().parents[2]
-SEEDS = REPO.parent / "shared" / "seeds"
 ODD = ["", "   ", "“", "İstanbul İİ said", "ΟΔΟΣ.Α said", "x" * 300, "said said said", "Straße—officials' claims"]
 
 
@@ -25,12 +24,12 @@ def corpus():
 
 
 @pytest.fixture(scope="module")
-def texts(corpus) -> list[str]:
+def texts(corpus, seeds_dir: Path) -> list[str]:
     from annotator.io.articles import read_articles
     from annotator.text.split import article_rows
 
-    seeds = [r["text"] for a in read_articles(sorted(SEEDS.glob("*.txt"))) for r in article_rows(a)]
-    assert seeds, f"no seed articles in {SEEDS}"
+    seeds = [r["text"] for a in read_articles(sorted(seeds_dir.glob("*.txt"))) for r in article_rows(a)]
+    assert seeds, f"no sentences in the seed articles of {seeds_dir}"
     return [*corpus["text"].tolist()[1::3], *seeds, *ODD]
 
 
