@@ -90,7 +90,7 @@ def seed_params() -> list[Any]:
     files = seed_files()
     if files:
         return [pytest.param(p, id=p.name) for p in files]
-    reason = missing_reason(SEEDS, "*.txt")
+    reason = missing_reason(SEEDS, "*.txt") or f"shared data missing: no *.txt in {SEEDS}"
     mark = getattr(pytest.mark, MARKER)(reason) if required() else pytest.mark.skip(reason=reason)
     return [pytest.param(SEEDS, id="seeds-missing", marks=mark)]
 
