@@ -376,9 +376,7 @@ def create_app(holder: ModelHolder, settings: Settings | None = None, *, trainer
         remember(project)
         if trainer is None:
             if action == "START_TRAINING":
-                raise BadRequestError(
-                    409, "retraining is off: start `annotator serve` where it can reach Label Studio (--url, --token)"
-                )
+                raise BadRequestError(409, "retraining is off: the backend reaches no Label Studio to read labels from")
             return JSONResponse({"status": "ignored", "action": action, "reason": "retraining is off"})
         state = trainer.notify(action, project)
         return JSONResponse({"status": state, "action": action, "model_version": holder.model_version})

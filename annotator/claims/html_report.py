@@ -24,6 +24,7 @@ from annotator import __version__
 from annotator.attribution.sources import ORGANISATION, OUTLET, PERSON, SentenceSources
 from annotator.claims.articles import Corpus
 from annotator.claims.ledger import LedgerResult, label_names
+from annotator.io import Row
 from annotator.io.write import atomic_path
 from annotator.labels import CONTESTED
 from annotator.resources import schema_path
@@ -44,8 +45,6 @@ _CHANGE_NAMES = {
     "citation": "citation",
 }
 _SCHEMA_ORG_TYPE = {PERSON: "Person", ORGANISATION: "Organization", OUTLET: "Organization"}
-
-Row = dict[str, Any]
 
 
 @dataclass

@@ -106,6 +106,20 @@ def finish(report: ReadReport, what: str) -> None:
         sys.exit(1)
 
 
+def output_format(output: str | None, fmt: str | None) -> str:
+    """The format of a command's output: ``--format``, else ``-o``'s suffix, else JSONL; what the library finds
+    wrong, with the option that fixes it."""
+    from annotator.io.write import format_for
+
+    try:
+        chosen = fmt or format_for(output, None)
+    except InputError as err:
+        raise InputError(err.where, f"{err.reason}; pass --format") from None
+    if chosen == "parquet" and (output is None or output == "-"):
+        raise InputError("--format parquet", "Parquet needs an output file; pass -o FILE")
+    return chosen
+
+
 # -- reaching Label Studio ------------------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ from annotator.cli._util import (
     connection_options,
     finish,
     input_options,
+    output_format,
     parse_auth,
     reading,
 )
@@ -118,7 +119,12 @@ def serve_cmd(
                 raise
             click.echo(f"no Label Studio to retrain from ({exc}); predicting only", err=True)
     if studio is not None:
-        seed = read_seed(seed_paths or [DEFAULT_SEED])
+        try:
+            seed = read_seed(seed_paths or [DEFAULT_SEED])
+        except InputError as err:
+            if Path(err.where).exists():
+                raise
+            raise InputError(err.where, f"{err.reason}; pass --seed") from None
 
         def publish(project: int, old: str, new: str) -> None:
             studio.set_backend_version(project, old, new, basic_auth=auth)
@@ -233,14 +239,11 @@ def prelabel_cmd(
     # starting one costs every process (and every worker it spawns) 70 ms of CPU; numpy is not imported yet
     for name in BLAS_THREADS:
         os.environ.setdefault(name, "1")
-    from annotator.io.write import format_for
     from annotator.prelabel.engines import Engine, Job, run, write
 
     if scheduler and engine != "dask":
         raise InputError("--scheduler", "needs --engine dask")
-    fmt = fmt or format_for(output, None)
-    if fmt == "parquet" and (output is None or output == "-"):
-        raise InputError("--format parquet", "Parquet needs an output file; pass -o FILE")
+    fmt = output_format(output, fmt)
     job = Job(fmt=fmt)
     if fmt == "label-studio":
         from annotator.guideline import guideline

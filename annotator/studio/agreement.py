@@ -125,8 +125,9 @@ def _fmt(x: float) -> str:
     return "n/a" if np.isnan(x) else f"{x:.3f}"
 
 
-def summary(result: Agreement, *, max_disagreements: int = 20) -> str:
-    """A plain-text report of :func:`agreement`'s figures."""
+def summary(result: Agreement, *, max_disagreements: int = 20, more: str = "") -> str:
+    """A plain-text report of :func:`agreement`'s figures; ``more`` follows the count of disagreements left out
+    (where to find them all)."""
     lines = [
         f"{result.annotations} annotations by {result.annotators} annotators on {result.sentences} sentences",
         f"Krippendorff's alpha (nominal): {_fmt(result.alpha)}",
@@ -149,5 +150,5 @@ def summary(result: Agreement, *, max_disagreements: int = 20) -> str:
         text = text if len(text) <= 80 else text[:79] + "…"
         lines.append(f"  {row.sentence_id}  {row.votes}  {text}")
     if n > max_disagreements:
-        lines.append(f"  … and {n - max_disagreements} more (use --disagreements FILE for all)")
+        lines.append(f"  … and {n - max_disagreements} more{more}")
     return "\n".join(lines)

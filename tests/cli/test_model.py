@@ -105,7 +105,7 @@ def test_evaluate_without_a_model(small, tmp_path):
     proc = run("evaluate", str(small), "--model", str(tmp_path / "nope"), cwd=tmp_path)
     assert proc.returncode == 1
     assert proc.stderr.strip() == (
-        f"error: {tmp_path / 'nope'}: no such model directory; train one with `annotator train DATA --out DIR`"
+        f"error: {tmp_path / 'nope'}: no such model directory (train one with `annotator train`)"
     )
 
 
