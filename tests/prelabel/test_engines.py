@@ -214,6 +214,7 @@ def test_cli_on_an_existing_dask_cluster(in_process: Path, model_dir: Path, tmp_
     assert out.read_bytes() == in_process.read_bytes()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
 def test_reading_a_large_file_streams(tmp_path: Path, suffix: str) -> None:
     """Articles of a JSONL or CSV file are read one by one: the memory held does not grow with the file."""
@@ -269,6 +270,7 @@ def _stderr_through(command: list[str], *, terminal: bool) -> str:
     return out.decode("utf-8", "replace")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("terminal", [True, False])
 def test_progress_bar_in_sentences_per_second_on_a_terminal_only(terminal: bool, tmp_path: Path) -> None:
     out = tmp_path / "rows.jsonl"

@@ -103,6 +103,7 @@ def rule_lines() -> st.SearchStrategy[str]:
     )
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(st.lists(rule_lines(), min_size=1, max_size=8))
 def test_prefilter_never_hides_a_matching_line(lines: list[str]) -> None:
