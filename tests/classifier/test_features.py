@@ -16,6 +16,9 @@ from annotator.attribution.analysis import _PUNCT, FEATURES, _Sentence, _tokens,
 from annotator.attribution.lexicon import lexicon
 from annotator.classifier.features import GuidelineFeatures, make_features
 
+# _tokens, _Sentence, _PUNCT: the tokeniser's fast path is checked against the plain regex it replaces, which the
+# public analyse() would only show through its features
+
 
 @parametrize_with_checks([GuidelineFeatures()])
 def test_sklearn_conventions(estimator, check, monkeypatch):

@@ -18,6 +18,9 @@ from annotator.io.articles import read_articles
 from annotator.prelabel.engines import COLUMNS, Engine, Job, Partition, _ordered, run, write
 from annotator.text.split import split
 
+# _ordered: the in-order window over out-of-order futures, driven here with futures finished by hand (run() only
+# gives it real pools, whose completion order a test cannot choose)
+
 REPO = Path(__file__).resolve().parents[2]
 ARTICLES = REPO / "data" / "articles"
 ANNOTATOR = str(Path(sys.executable).parent / "annotator")

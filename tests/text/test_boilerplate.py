@@ -15,6 +15,9 @@ from annotator.io.articles import read_articles
 from annotator.resources import schema_path
 from annotator.text.boilerplate import _re2_pattern, check_rules, compile_rules, load_rules
 
+# _re2_pattern: the Python-to-RE2 translation has no public name, and its edge cases (a negated class it must refuse)
+# cannot be told apart through compile_rules, which falls back to scanning every line
+
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT.parent / "shared" / "seeds"
 LINE = re.compile(r"[^\S\n]*([^\n]*\S)")
