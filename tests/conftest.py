@@ -103,6 +103,22 @@ def _template() -> Path:
     return template
 
 
+# Markers that follow from the fixtures a test asks for, directly or through another fixture, so that they cannot be
+# forgotten: a real Label Studio (the template is built by starting one once) is `studio`; annotator's model trained
+# on data/train (``model_dir``, several seconds of training per session) is `slow`.
+STUDIO_FIXTURES = frozenset({"studio_server", "studio_template"})
+SLOW_FIXTURES = frozenset({"model_dir"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & STUDIO_FIXTURES:
+            item.add_marker(pytest.mark.studio)
+        if used & SLOW_FIXTURES:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def studio_template() -> Path:
     """A migrated, empty Label Studio data directory: copy it, do not use it in place."""

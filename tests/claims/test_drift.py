@@ -79,6 +79,7 @@ def test_quantity_reads_bounds_and_vague_amounts() -> None:
 # -- near-duplicate search is exact and not all-pairs ----------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("threshold", [0.2, 0.25, 0.5, 0.9])
 def test_prefix_filter_finds_exactly_the_all_pairs_result(threshold: float, seeds_dir: Path) -> None:
     corpus = read_corpus([ARTICLES, seeds_dir])
@@ -195,6 +196,7 @@ def test_stricter_thresholds_report_fewer_pairs(seeds_dir: Path) -> None:
 # -- the command -------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_drift_command_writes_rows_and_reports_bad_input(tmp_path: Path) -> None:
     bad = tmp_path / "broken.txt"
     bad.write_bytes(b"\xff\xfe not text")

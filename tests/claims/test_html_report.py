@@ -48,6 +48,7 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
+@pytest.mark.slow
 def test_files_next_to_the_page(report: Path) -> None:
     for name in TABLES:
         assert (report.parent / f"report.{name}.csv").is_file(), name
@@ -64,6 +65,7 @@ def test_files_next_to_the_page(report: Path) -> None:
         assert name in page  # the page lists its companion files
 
 
+@pytest.mark.slow
 def test_claimreview_export(report: Path) -> None:
     data = json.loads((report.parent / "report.claimreview.json").read_text(encoding="utf-8"))
     Draft202012Validator(CLAIMREVIEW).validate(data)
@@ -78,6 +80,7 @@ def test_claimreview_export(report: Path) -> None:
     assert zhuravlev[0]["itemReviewed"]["author"][0]["@type"] == "Person"
 
 
+@pytest.mark.slow
 def test_page_is_self_contained(report: Path) -> None:
     page = report.read_text(encoding="utf-8")
     assert not re.search(r"<(?:script|img|iframe)[^>]+src=|<link\b|@import|url\(", page, re.IGNORECASE)
@@ -163,6 +166,7 @@ def test_report_needs_an_output() -> None:
     assert proc.returncode != 0 and "--output" in proc.stderr
 
 
+@pytest.mark.slow
 def test_unreadable_input_still_writes_the_report(tmp_path: Path, seeds_dir: Path) -> None:
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"\xff\xfe")

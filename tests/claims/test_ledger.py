@@ -170,6 +170,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([ANNOTATOR, *args], capture_output=True, text=True, check=False)
 
 
+@pytest.mark.slow
 def test_ledger_command_with_pulled_labels_never_loads_a_model(pier: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "ledger.jsonl"
     proc = run("ledger", str(pier["articles"]), "--labels", str(pier["labels"]), "--model", str(tmp_path / "none"),
@@ -182,6 +183,7 @@ def test_ledger_command_with_pulled_labels_never_loads_a_model(pier: dict[str, P
     assert "1 tied sentence left out" in proc.stderr
 
 
+@pytest.mark.slow
 def test_ledger_command_with_the_model_and_an_explicit_profile(tmp_path: Path, seeds_dir: Path) -> None:
     out, profile = tmp_path / "l.jsonl", tmp_path / "p.jsonl"
     proc = run("ledger", str(seeds_dir), "-o", str(out), "--profile", str(profile))
@@ -191,6 +193,7 @@ def test_ledger_command_with_the_model_and_an_explicit_profile(tmp_path: Path, s
     assert any(json.loads(line)["key"] == "person:kyrlo budanov" for line in out.read_text().splitlines())
 
 
+@pytest.mark.slow
 def test_ledger_command_errors(pier: dict[str, Path], tmp_path: Path) -> None:
     proc = run("ledger", str(pier["articles"]), "--model", str(tmp_path / "missing"), "-o", str(tmp_path / "x.jsonl"))
     assert proc.returncode == 1

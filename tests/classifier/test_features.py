@@ -16,6 +16,9 @@ from annotator.attribution.analysis import _PUNCT, FEATURES, _Sentence, _tokens,
 from annotator.attribution.lexicon import lexicon
 from annotator.classifier.features import GuidelineFeatures, make_features
 
+# _tokens, _Sentence, _PUNCT: the tokeniser's fast path is checked against the plain regex it replaces, which the
+# public analyse() would only show through its features
+
 
 @parametrize_with_checks([GuidelineFeatures()])
 def test_sklearn_conventions(estimator, check, monkeypatch):
@@ -352,6 +355,7 @@ TOKEN_PARTS = st.sampled_from(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=500, deadline=None)
 @given(st.one_of(st.text(max_size=60), st.lists(TOKEN_PARTS, max_size=25).map("".join)))
 def test_fast_tokens_equal_the_token_regex(text):
@@ -362,6 +366,7 @@ def test_stripped_punctuation_is_never_part_of_a_word():
     assert not [c for c in _PUNCT if re.fullmatch(r"\w|\s", c)]
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(st.text(max_size=80), st.lists(WORDS, max_size=30).map(" ".join), st.lists(WORDS).map("".join)))
 def test_offsets_hold_for_any_text(text):

@@ -47,10 +47,12 @@ def assert_same(pipeline, texts):
     assert np.array_equal(shipped.predict_proba(texts), got)
 
 
+@pytest.mark.slow
 def test_shipped_model(texts):
     assert_same(load_model().pipeline, texts)
 
 
+@pytest.mark.slow
 def test_character_ngrams_and_weights(corpus, texts):
     pipeline = build_pipeline(chars=True)
     pipeline.set_params(features__transformer_weights={"guideline": 2.5, "chars": 0.5})
@@ -58,6 +60,7 @@ def test_character_ngrams_and_weights(corpus, texts):
     assert_same(fitted, texts)
 
 
+@pytest.mark.slow
 def test_two_classes(corpus, texts):
     two = corpus[corpus["label"] != "contested"]
     fitted = train(two["text"].tolist()[::2], two["label"].tolist()[::2])

@@ -18,6 +18,9 @@ from annotator.io.articles import read_articles
 from annotator.prelabel.engines import COLUMNS, Engine, Job, Partition, _ordered, run, write
 from annotator.text.split import split
 
+# _ordered: the in-order window over out-of-order futures, driven here with futures finished by hand (run() only
+# gives it real pools, whose completion order a test cannot choose)
+
 REPO = Path(__file__).resolve().parents[2]
 ARTICLES = REPO / "data" / "articles"
 ANNOTATOR = str(Path(sys.executable).parent / "annotator")
@@ -257,6 +260,7 @@ def test_cli_on_an_existing_dask_cluster(in_process: Path, model_dir: Path, tmp_
     assert out.read_bytes() == in_process.read_bytes()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
 def test_reading_a_large_file_streams(tmp_path: Path, suffix: str) -> None:
     """Articles of a JSONL or CSV file are read one by one: the memory held does not grow with the file."""
@@ -312,6 +316,7 @@ def _stderr_through(command: list[str], *, terminal: bool) -> str:
     return out.decode("utf-8", "replace")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("terminal", [True, False])
 def test_progress_bar_in_sentences_per_second_on_a_terminal_only(terminal: bool, tmp_path: Path) -> None:
     out = tmp_path / "rows.jsonl"
