@@ -214,10 +214,18 @@ def test_wheel_without_extras_runs_the_core_commands(tmp_path):
     ok("split", [annotator, "split", articles, "-o", "sentences.jsonl"])
     ok("prelabel", [annotator, "prelabel", articles, "-o", "predictions.jsonl", "--workers", "1"])
     ok("train", [annotator, "train", str(train / "science.jsonl"), str(train / "crime.jsonl"), "--out", "model"])
-    ok("evaluate", [annotator, "evaluate", str(train / "sport.jsonl"), "--model", "model", "--report", "eval.json"])
+    evaluate = [annotator, "evaluate", str(train / "sport.jsonl"), "--model", "model", "--folds", "2"]
+    ok("evaluate", [*evaluate, "--report", "eval.json"])
     ok("ledger", [annotator, "ledger", articles, "-o", "ledger.jsonl"])
     ok("drift", [annotator, "drift", articles, "-o", "drift.jsonl"])
     ok("report", [annotator, "report", articles, "-o", "report/report.html"])
+    # agreement on a labels file needs no extra either: Krippendorff's alpha is our own
+    votes = [("s1", "a", "attributed"), ("s1", "b", "attributed"), ("s2", "a", "contested"), ("s2", "b", "unverified")]
+    votes += [("s3", "a", "unverified"), ("s3", "b", "unverified")]
+    (tmp_path / "labels.csv").write_text(
+        "sentence_id,annotator,label\n" + "".join(f"{s},{a},{v}\n" for s, a, v in votes)
+    )
+    assert "Krippendorff's alpha (nominal): " in ok("agreement", [annotator, "agreement", "labels.csv"])
     for output in ["sentences.jsonl", "predictions.jsonl", "model/card.json", "eval.json", "ledger.jsonl",
                    "drift.jsonl", "report/report.html"]:  # fmt: skip
         assert (tmp_path / output).stat().st_size > 0, output
