@@ -11,6 +11,7 @@ import click
 
 from annotator.cli._util import (
     CONTEXT,
+    MissingExtraError,
     columns_from,
     connect,
     connection_options,
@@ -19,10 +20,10 @@ from annotator.cli._util import (
     output_format,
     parse_auth,
     reading,
+    require,
 )
 from annotator.errors import InputError, StudioError
 
-DEFAULT_SEED = "data/train"
 DEFAULT_MODELS_DIR = "models/live"
 UNCERTAINTY_SAMPLING = "Uncertainty sampling"  # Label Studio's name: next task = lowest prediction score
 #: thread-count variables of the BLAS libraries numpy may be built with (as Dask sets them for its workers)
@@ -46,7 +47,8 @@ BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
     "seed_paths",
     multiple=True,
     type=click.Path(),
-    help=f"Labelled sentences always trained on, with the project's labels (repeatable). Default: {DEFAULT_SEED}.",
+    help="Labelled sentences always trained on, with the project's labels (repeatable). Default: the seed corpus "
+    "shipped with annotator (data/train).",
 )
 @click.option(
     "--models-dir",
@@ -100,9 +102,11 @@ def serve_cmd(
     """
     import logging
 
+    require("starlette", "uvicorn")
     from annotator.backend.app import ModelHolder, Settings, create_app, serve
     from annotator.backend.retrain import Retrainer, project_labels, read_seed
     from annotator.classifier.artefacts import load_predictor
+    from annotator.resources import seed_files
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))  # one line per request
@@ -114,13 +118,13 @@ def serve_cmd(
     if not no_retrain:
         try:
             studio = connect(url, token)
-        except StudioError as exc:
+        except (StudioError, MissingExtraError) as exc:
             if url or token:  # asked for explicitly: that is an error
                 raise
             click.echo(f"no Label Studio to retrain from ({exc}); predicting only", err=True)
     if studio is not None:
         try:
-            seed = read_seed(seed_paths or [DEFAULT_SEED])
+            seed = read_seed(seed_paths or seed_files())
         except InputError as err:
             if Path(err.where).exists():
                 raise
@@ -243,6 +247,8 @@ def prelabel_cmd(
 
     if scheduler and engine != "dask":
         raise InputError("--scheduler", "needs --engine dask")
+    if engine == "dask":
+        require("dask", "distributed", command="annotator prelabel --engine dask")
     fmt = output_format(output, fmt)
     job = Job(fmt=fmt)
     if fmt == "label-studio":

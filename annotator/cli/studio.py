@@ -18,6 +18,7 @@ from annotator.cli._util import (
     output_format,
     parse_auth,
     reading,
+    require,
 )
 from annotator.errors import InputError, StudioError
 from annotator.studio.local import CREDENTIALS, DEFAULT_DIR, DEFAULT_PORT, LocalStudio, Postgres, healthy
@@ -52,6 +53,7 @@ def studio_cmd(
 
     Example: annotator studio --port 8080 --data-dir .studio
     """
+    require("label_studio")
     postgres = None
     if postgres_host:
         postgres = Postgres(postgres_host, postgres_port, postgres_db, postgres_user, postgres_password or "")
@@ -206,6 +208,7 @@ def agreement_cmd(
     if bool(title) == bool(labels_file):
         raise InputError("agreement", "give either --project TITLE or a labels file, not both or neither")
     if title:
+        require("label_studio_sdk", command="annotator agreement --project")
         from annotator.studio.sync import pull
 
         rows = pd.DataFrame(pull(connect(url, token), title).rows)
