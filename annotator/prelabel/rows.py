@@ -90,8 +90,10 @@ def iter_prelabel(
 
     Examples
     --------
-    >>> for chunk in iter_prelabel(["data/articles"]):  # doctest: +SKIP
-    ...     print(chunk[["text", "label", "score"]].head())
+    >>> chunk = next(iter_prelabel(["data/articles"]))
+    >>> row = chunk[chunk["text"] == "The company denied that any safety work had been delayed."].iloc[0]
+    >>> row["label"], round(float(row["score"]), 2)
+    ('contested', 0.99)
     """
     if model is None:
         from annotator.classifier.artefacts import load_predictor

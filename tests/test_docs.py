@@ -1,0 +1,208 @@
+"""The documentation is executable: every ``console`` example in README.md and docs/*.md is run and compared with the
+output it shows, and every ``>>>`` example in a docstring of the package runs as a doctest.
+
+How a ``console`` block is read (the way a user reads it):
+
+- a line starting with ``$ `` is a command; a command line ending in ``\\`` continues on the next line;
+- the lines after it, up to the next ``$ `` or the end of the block, are what the user sees (stdout and stderr
+  together);
+- ``echo $?`` shows the exit status of the command before it.
+
+The blocks of one page run in order in one temporary directory, like a user following the page: a copy of ``data/``
+is there, and a file written by one example is read by the next. ``annotator`` is the console script next to the
+running Python. Output that changes from run to run is masked in the docs with a placeholder:
+
+- ``<n>``: a number (a timing, a count that depends on the machine, a project id);
+- ``…``: any text within one line (a date, a path, the rest of a long JSON row).
+
+A page with a command that talks to Label Studio (``push``, ``pull``, ``connect``, ``--project``) runs against the
+session's real server (marked ``studio``), with ``LABEL_STUDIO_URL`` / ``LABEL_STUDIO_API_KEY`` set; its URL is shown
+in the docs as ``http://127.0.0.1:8080``, the default of ``annotator studio``.
+"""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+SHOWN_URL = "http://127.0.0.1:8080"
+NEEDS_STUDIO = re.compile(r"\bannotator\s+(push|pull|connect)\b|--project\b")
+BLOCK = re.compile(r"^```console\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+NUMBER = r"\d+(?:[.,]\d+)*"
+
+
+@dataclass(frozen=True)
+class Example:
+    command: str
+    expected: str
+    line: int  # 1-based line of the command in the page
+
+
+def examples(page: Path) -> list[Example]:
+    """The commands of every ``console`` block of ``page``, in order, with the output each shows."""
+    text = page.read_text(encoding="utf-8")
+    found: list[Example] = []
+    for block in BLOCK.finditer(text):
+        first_line = text.count("\n", 0, block.start(1)) + 1
+        lines = block.group(1).splitlines()
+        i = 0
+        while i < len(lines):
+            if not lines[i].startswith("$ "):
+                raise AssertionError(f"{page.name}:{first_line + i}: output without a command: {lines[i]!r}")
+            line = first_line + i
+            command = [lines[i][2:]]
+            while command[-1].endswith("\\"):
+                i += 1
+                command.append(lines[i])
+            i += 1
+            output = []
+            while i < len(lines) and not lines[i].startswith("$ "):
+                output.append(lines[i])
+                i += 1
+            found.append(Example("\n".join(command), "\n".join(output), line))
+    return found
+
+
+def pattern(expected: str) -> re.Pattern[str]:
+    """``expected`` as a regular expression: placeholders become wildcards, everything else is literal."""
+    parts = re.split(r"(<n>|…)", expected)
+    regex = "".join({"<n>": NUMBER, "…": r"[^\n]*?"}.get(part, re.escape(part)) for part in parts)
+    return re.compile(regex + r"\Z")
+
+
+def normalise(output: str, url: str | None) -> str:
+    if url:
+        output = output.replace(url, SHOWN_URL)
+    return "\n".join(line.rstrip() for line in output.rstrip("\n").splitlines())
+
+
+def page_params() -> list[object]:
+    params = []
+    for page in PAGES:
+        found = examples(page)
+        if not found:
+            continue
+        studio = any(NEEDS_STUDIO.search(e.command) for e in found)
+        marks = [pytest.mark.studio] if studio else []
+        params.append(pytest.param(page, studio, marks=marks, id=str(page.relative_to(REPO))))
+    return params
+
+
+def test_placeholders_are_wildcards_and_the_rest_is_literal():
+    assert pattern("done in <n> s (x.y)").match("done in 0.6 s (x.y)")
+    assert pattern("done in <n> s").match("done in 12,034.5 s")
+    assert not pattern("done in <n> s (x.y)").match("done in 0.6 s (xzy)")
+    assert not pattern("done in <n> s").match("done in fast s")
+    assert pattern('{"a": 1,…"z": 2}').match('{"a": 1, "b": [3], "z": 2}')
+    assert not pattern("a…b").match("a\nb")
+    assert not pattern("299 sentences").match("299 sentences\nand more")
+
+
+def test_examples_are_read_as_a_user_reads_them(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text(
+        "text\n```console\n$ printf 'a\\n' \\\n    | cat\na\n$ false\n$ echo $?\n1\n```\n"
+        "```python\n$ not a console block\n```\n",
+        encoding="utf-8",
+    )
+    assert examples(page) == [
+        Example("printf 'a\\n' \\\n    | cat", "a", 3),
+        Example("false", "", 6),
+        Example("echo $?", "1", 7),
+    ]
+
+
+@pytest.mark.parametrize(("page", "studio"), page_params())
+def test_console_examples(page: Path, studio: bool, tmp_path: Path, request: pytest.FixtureRequest):
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env.pop("LABEL_STUDIO_URL", None)
+    env.pop("LABEL_STUDIO_API_KEY", None)
+    url = None
+    if studio:
+        server = request.getfixturevalue("studio_server")
+        url = server.url
+        env.update(LABEL_STUDIO_URL=server.url, LABEL_STUDIO_API_KEY=server.token)
+    shutil.copytree(REPO / "data", tmp_path / "data")
+    status = 0
+    for example in examples(page):
+        proc = subprocess.run(
+            ["bash", "-c", f"(exit {status}); {example.command}"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=600,
+        )
+        status = proc.returncode
+        shown = normalise(example.expected, None)
+        got = normalise(proc.stdout, url)
+        assert pattern(shown).match(got), (
+            f"{page.relative_to(REPO)}:{example.line}: $ {example.command}\n"
+            f"--- shown in the docs\n{shown}\n--- printed (exit status {status})\n{got}"
+        )
+
+
+# -- Python examples in the docs (``pycon`` blocks) ---------------------------------------------------------------
+
+PYCON = re.compile(r"^```pycon\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+
+
+def pycon_pages() -> list[Path]:
+    return [page for page in PAGES if PYCON.search(page.read_text(encoding="utf-8"))]
+
+
+@pytest.mark.parametrize("page", pycon_pages(), ids=lambda page: str(page.relative_to(REPO)))
+def test_pycon_examples(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The ``pycon`` blocks of a page run as one doctest session (names carry over from block to block), in a
+    folder with a copy of ``data/``."""
+    text = page.read_text(encoding="utf-8")
+    source = "\n".join(block.group(1) for block in PYCON.finditer(text))
+    shutil.copytree(REPO / "data", tmp_path / "data")
+    monkeypatch.chdir(tmp_path)
+    test = doctest.DocTestParser().get_doctest(source, {}, str(page.relative_to(REPO)), str(page), 0)
+    assert test.examples, f"{page.name}: pycon blocks without a >>> example"
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    result = runner.run(test)
+    assert result.failed == 0, f"{result.failed} of {result.attempted} examples in {page.name} failed (see above)"
+
+
+# -- docstring examples ------------------------------------------------------------------------------------------
+
+
+def modules_with_examples() -> list[str]:
+    names = []
+    for path in sorted((REPO / "annotator").rglob("*.py")):
+        if ">>>" in path.read_text(encoding="utf-8"):
+            parts = path.relative_to(REPO).with_suffix("").parts
+            names.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return names
+
+
+def test_docstring_examples_exist():
+    assert modules_with_examples(), "no >>> example found: is the package where this test looks?"
+
+
+@pytest.mark.parametrize("name", modules_with_examples())
+def test_doctests(name: str, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(REPO)  # the examples read data/ as a user in the repository would
+    module = importlib.import_module(name)
+    finder = doctest.DocTestFinder(exclude_empty=True)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    tests = [t for t in finder.find(module) if t.examples]
+    assert tests, f"{name} has '>>>' but doctest finds no example in it"
+    for test in tests:
+        runner.run(test)
+    result = runner.summarize(verbose=False)
+    assert result.failed == 0, f"{result.failed} of {result.attempted} doctest examples failed in {name}"
