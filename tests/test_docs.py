@@ -138,6 +138,7 @@ def test_console_examples(page: Path, studio: bool, tmp_path: Path, request: pyt
     for example in examples(page):
         proc = subprocess.run(
             ["bash", "-c", f"(exit {status}); {example.command}"],
+            check=False,  # the exit status is part of what the docs show (``echo $?``)
             cwd=tmp_path,
             env=env,
             stdout=subprocess.PIPE,
@@ -206,3 +207,58 @@ def test_doctests(name: str, monkeypatch: pytest.MonkeyPatch):
         runner.run(test)
     result = runner.summarize(verbose=False)
     assert result.failed == 0, f"{result.failed} of {result.attempted} doctest examples failed in {name}"
+
+
+# -- docs/architecture.md says what the package says ----------------------------------------------------------------
+
+SUBPACKAGES = ("io", "text", "attribution", "classifier", "prelabel", "studio", "backend", "claims", "cli")
+
+
+def mentioned(text: str) -> set[str]:
+    """Subpackages named in ``text`` (``io``, :mod:`annotator.io`, `studio.tasks`, ...)."""
+    names = re.findall(r"`(?:annotator\.)?(\w+)[\w.]*`", text)
+    return {n for n in names if n in SUBPACKAGES}
+
+
+def test_architecture_page_lists_what_each_subpackage_may_import():
+    rows = {}
+    for line in (REPO / "docs" / "architecture.md").read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and cells[0].startswith("`annotator."):
+            rows[cells[0].strip("`").removeprefix("annotator.")] = cells[2]
+    assert set(rows) == set(SUBPACKAGES), f"docs/architecture.md's table lists {sorted(rows)}"
+    for name in SUBPACKAGES:
+        if name == "cli":
+            continue  # the top: it may import everything, and its docstring says what it does instead
+        doc = importlib.import_module(f"annotator.{name}").__doc__ or ""
+        allowed = next((line for line in doc.splitlines() if line.startswith("May import:")), None)
+        assert allowed, f"annotator/{name}/__init__.py does not say what it may import"
+        assert mentioned(rows[name]) == mentioned(allowed), (
+            f"{name}: docs/architecture.md says it may import {sorted(mentioned(rows[name]))}, "
+            f"its __init__ says {sorted(mentioned(allowed))}"
+        )
+
+
+# -- every command is documented with an example -----------------------------------------------------------------
+
+#: Commands that run until stopped (a server) or need one running (``connect`` needs ``serve``): shown in a ``shell``
+#: block, without output, since the docs test cannot run them to completion.
+NOT_RUN = {"studio", "serve", "connect"}
+SHELL = re.compile(r"^```shell\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+
+
+def test_every_command_has_an_example_in_the_docs():
+    from annotator.cli import cli
+
+    run = {m for page in PAGES for e in examples(page) for m in re.findall(r"\bannotator ([a-z]+)", e.command)}
+    shown = {
+        m
+        for page in PAGES
+        for block in SHELL.finditer(page.read_text(encoding="utf-8"))
+        for m in re.findall(r"^\$ annotator ([a-z]+)", block.group(1), re.MULTILINE)
+    }
+    for name in cli.commands:
+        if name in NOT_RUN:
+            assert name in shown, f"`annotator {name}` has no example (a shell block) in README.md or docs/"
+        else:
+            assert name in run, f"`annotator {name}` has no console example (run by this test) in README.md or docs/"
