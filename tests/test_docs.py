@@ -15,6 +15,9 @@ running Python. Output that changes from run to run is masked in the docs with a
 - ``<n>``: a number (a timing, a count that depends on the machine, a project id);
 - ``…``: any text within one line (a date, a path, the rest of a long JSON row).
 
+A step the docs describe but that a person does in the browser (labelling tasks) is a comment in the page,
+``<!-- docs-test: NAME -->``, before the block that needs it; :data:`STEPS` maps NAME to what the test does there.
+
 A page with a command that talks to Label Studio (``push``, ``pull``, ``connect``, ``--project``) runs against the
 session's real server (marked ``studio``), with ``LABEL_STUDIO_URL`` / ``LABEL_STUDIO_API_KEY`` set; its URL is shown
 in the docs as ``http://127.0.0.1:8080``, the default of ``annotator studio``.
@@ -39,6 +42,7 @@ PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 SHOWN_URL = "http://127.0.0.1:8080"
 NEEDS_STUDIO = re.compile(r"\bannotator\s+(push|pull|connect)\b|--project\b")
 BLOCK = re.compile(r"^```console\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+STEP = re.compile(r"<!-- docs-test: ([\w-]+) -->")
 NUMBER = r"\d+(?:[.,]\d+)*"
 
 
@@ -47,13 +51,19 @@ class Example:
     command: str
     expected: str
     line: int  # 1-based line of the command in the page
+    step: str | None = None  # a ``<!-- docs-test: NAME -->`` step to take before this command
 
 
 def examples(page: Path) -> list[Example]:
     """The commands of every ``console`` block of ``page``, in order, with the output each shows."""
     text = page.read_text(encoding="utf-8")
     found: list[Example] = []
+    previous_end = 0
     for block in BLOCK.finditer(text):
+        steps = STEP.findall(text, previous_end, block.start())
+        assert len(steps) <= 1, f"{page.name}: more than one docs-test step before one block: {steps}"
+        step = steps[0] if steps else None
+        previous_end = block.end()
         first_line = text.count("\n", 0, block.start(1)) + 1
         lines = block.group(1).splitlines()
         i = 0
@@ -70,7 +80,8 @@ def examples(page: Path) -> list[Example]:
             while i < len(lines) and not lines[i].startswith("$ "):
                 output.append(lines[i])
                 i += 1
-            found.append(Example("\n".join(command), "\n".join(output), line))
+            found.append(Example("\n".join(command), "\n".join(output), line, step))
+            step = None
     return found
 
 
@@ -85,6 +96,35 @@ def normalise(output: str, url: str | None) -> str:
     if url:
         output = output.replace(url, SHOWN_URL)
     return "\n".join(line.rstrip() for line in output.rstrip("\n").splitlines())
+
+
+# -- steps a person takes in the browser, taken here through the SDK -----------------------------------------------
+
+LABELS = ("attributed", "unverified", "contested")
+
+
+def two_annotators_label_20_tasks(request: pytest.FixtureRequest) -> None:
+    """The admin and maria@newsroom.example label the first 20 tasks of "News claims": the admin takes the model's
+    label; maria takes it too, except on every fourth task, where she takes the next label of :data:`LABELS`."""
+    sdk = request.getfixturevalue("sdk")
+    (project,) = [p for p in sdk.projects.list(title="News claims") if p.title == "News claims"]
+    users = {u.email: u.id for u in sdk.users.list()}
+    maria = (
+        users.get("maria@newsroom.example")
+        or sdk.users.create(username="maria", email="maria@newsroom.example", password="not-a-real-secret-2").id
+    )
+    tasks = sorted(sdk.tasks.list(project=project.id, fields="all", page_size=100), key=lambda t: t.id)[:20]
+    for i, task in enumerate(tasks):
+        prediction = task.predictions[0]
+        result = (prediction if isinstance(prediction, dict) else prediction.dict())["result"]
+        predicted = next(r["value"]["choices"][0] for r in result if r["type"] == "choices")
+        other = LABELS[(LABELS.index(predicted) + 1) % len(LABELS)]
+        for user, label in ((None, predicted), (maria, other if i % 4 == 3 else predicted)):
+            choice = {"from_name": "label", "to_name": "sentence", "type": "choices", "value": {"choices": [label]}}
+            sdk.annotations.create(id=task.id, result=[choice], **({"completed_by": user} if user else {}))
+
+
+STEPS = {"two-annotators-label-20-tasks": two_annotators_label_20_tasks}
 
 
 def page_params() -> list[object]:
@@ -112,14 +152,14 @@ def test_placeholders_are_wildcards_and_the_rest_is_literal():
 def test_examples_are_read_as_a_user_reads_them(tmp_path):
     page = tmp_path / "page.md"
     page.write_text(
-        "text\n```console\n$ printf 'a\\n' \\\n    | cat\na\n$ false\n$ echo $?\n1\n```\n"
+        "text\n<!-- docs-test: a-step -->\n```console\n$ printf 'a\\n' \\\n    | cat\na\n$ false\n$ echo $?\n1\n```\n"
         "```python\n$ not a console block\n```\n",
         encoding="utf-8",
     )
     assert examples(page) == [
-        Example("printf 'a\\n' \\\n    | cat", "a", 3),
-        Example("false", "", 6),
-        Example("echo $?", "1", 7),
+        Example("printf 'a\\n' \\\n    | cat", "a", 4, "a-step"),
+        Example("false", "", 7),
+        Example("echo $?", "1", 8),
     ]
 
 
@@ -136,6 +176,8 @@ def test_console_examples(page: Path, studio: bool, tmp_path: Path, request: pyt
     shutil.copytree(REPO / "data", tmp_path / "data")
     status = 0
     for example in examples(page):
+        if example.step:
+            STEPS[example.step](request)
         proc = subprocess.run(
             ["bash", "-c", f"(exit {status}); {example.command}"],
             check=False,  # the exit status is part of what the docs show (``echo $?``)
@@ -262,3 +304,35 @@ def test_every_command_has_an_example_in_the_docs():
             assert name in shown, f"`annotator {name}` has no example (a shell block) in README.md or docs/"
         else:
             assert name in run, f"`annotator {name}` has no console example (run by this test) in README.md or docs/"
+
+
+# -- links between the pages ---------------------------------------------------------------------------------------
+
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def slug(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def anchors(page: Path) -> set[str]:
+    text = re.sub(r"^```.*?^```$", "", page.read_text(encoding="utf-8"), flags=re.MULTILINE | re.DOTALL)
+    return {slug(m) for m in re.findall(r"^#+ (.*)$", text, re.MULTILINE)}
+
+
+def test_slug_is_githubs():
+    assert slug("Labelling order (active learning)") == "labelling-order-active-learning"
+    assert slug("A local Label Studio: `annotator studio`") == "a-local-label-studio-annotator-studio"
+
+
+@pytest.mark.parametrize("page", [*PAGES, REPO / "benchmarks" / "README.md"], ids=lambda p: str(p.relative_to(REPO)))
+def test_links_point_at_files_and_headings_that_exist(page: Path):
+    for target in LINK.findall(page.read_text(encoding="utf-8")):
+        if re.match(r"[a-z]+:", target):
+            continue  # a web address
+        path, _, anchor = target.partition("#")
+        linked = (page.parent / path).resolve() if path else page
+        assert linked.exists(), f"{page.relative_to(REPO)} links to {target}: no such file"
+        if anchor:
+            assert anchor in anchors(linked), f"{page.relative_to(REPO)} links to {target}: no such heading"
