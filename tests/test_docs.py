@@ -366,3 +366,40 @@ def test_links_point_at_files_and_headings_that_exist(page: Path):
         assert linked.exists(), f"{page.relative_to(REPO)} links to {target}: no such file"
         if anchor:
             assert anchor in anchors(linked), f"{page.relative_to(REPO)} links to {target}: no such heading"
+
+
+# -- the names and paths the docs mention exist --------------------------------------------------------------------
+
+DOTTED = re.compile(r"(?<![@\w.])annotator(?:\.\w+)+")
+SOURCE_PATH = re.compile(r"(?<![\w/.])((?:annotator|schemas|tests|benchmarks|data|models)/[\w./-]*\w)")
+#: Packages the wheel makes of data folders (pyproject's package-dir); in a checkout they are folders.
+DATA_PACKAGES = {"annotator.schemas": "schemas", "annotator.models": "models"}
+
+
+def resolves(dotted: str) -> bool:
+    parts = dotted.split(".")
+    for k in range(len(parts), 1, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:k]))
+        except ModuleNotFoundError:
+            continue
+        for attribute in parts[k:]:
+            if not hasattr(obj, attribute):
+                return False
+            obj = getattr(obj, attribute)
+        return True
+    return False
+
+
+@pytest.mark.parametrize("page", [*PAGES, REPO / "benchmarks" / "README.md"], ids=lambda p: str(p.relative_to(REPO)))
+def test_names_and_paths_in_the_docs_exist(page: Path):
+    text = page.read_text(encoding="utf-8")
+    for dotted in sorted(set(DOTTED.findall(text))):
+        if dotted in DATA_PACKAGES:
+            assert (REPO / DATA_PACKAGES[dotted]).is_dir(), dotted
+            continue
+        assert resolves(dotted), f"{page.relative_to(REPO)} mentions {dotted}, which does not import"
+    for path in sorted(set(SOURCE_PATH.findall(text))):
+        if "NAME" in path or path.startswith("models/live") or path.startswith("models/mine"):
+            continue  # a placeholder, or a folder the examples create
+        assert (REPO / path).exists(), f"{page.relative_to(REPO)} mentions {path}, which does not exist"
