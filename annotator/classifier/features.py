@@ -32,7 +32,11 @@ class GuidelineFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
     Examples
     --------
-    >>> GuidelineFeatures().fit_transform(["Officials denied the report."])  # doctest: +SKIP
+    >>> X = GuidelineFeatures().fit_transform(["Officials denied the report."])
+    >>> X.shape == (1, len(FEATURES))
+    True
+    >>> [name for name, value in zip(FEATURES, X[0]) if value]
+    ['report', 'source_anonymous', 'report_without_source', 'anonymous_any', 'dispute']
     """
 
     def __init__(self, words: dict[str, list[str]] | None = None) -> None:

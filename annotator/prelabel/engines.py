@@ -222,6 +222,9 @@ def _run_dask(
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=None,
+                # the scheduler serves HTTP (health, metrics) even without a dashboard, on 8787 by default, and warns
+                # on stderr when another program holds that port: a free port instead
+                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                 silence_logs=logging.ERROR,
             )
         client = Client(cluster)

@@ -115,8 +115,10 @@ def iter_prelabel(
 
     Examples
     --------
-    >>> for chunk in iter_prelabel(["data/articles"]):  # doctest: +SKIP
-    ...     print(chunk[["text", "label", "score", "priority"]].head())
+    >>> chunk = next(iter_prelabel(["data/articles"]))
+    >>> row = chunk[chunk["text"] == "The company denied that any safety work had been delayed."].iloc[0]
+    >>> row["label"], round(float(row["score"]), 2), "priority" in chunk.columns
+    ('contested', 0.99, True)
     """
     if model is None:
         from annotator.classifier.artefacts import load_predictor

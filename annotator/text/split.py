@@ -136,8 +136,13 @@ def split(
 
     Examples
     --------
-    >>> df = split(["data/articles"])  # doctest: +SKIP
-    >>> df[["article_id", "kind", "text"]].head()  # doctest: +SKIP
+    Paths are relative to the working directory (here, the repository):
+
+    >>> df = split(["data/articles"])
+    >>> len(df)
+    299
+    >>> df.loc[0, ["article_id", "start", "end", "kind"]].to_dict()
+    {'article_id': 'climate-serra-brava-wildfire', 'start': 0, 'end': 64, 'kind': 'headline'}
     """
     articles = read_articles(inputs, columns=columns, report=report)
     rows = list(iter_rows(articles, rules=rules, keep_boilerplate=keep_boilerplate))

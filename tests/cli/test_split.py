@@ -10,7 +10,6 @@ import itertools
 import json
 import math
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -26,7 +25,6 @@ from annotator.errors import InputError
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMAS = REPO / "schemas"
-README = REPO / "README.md"
 ANNOTATOR = shutil.which("annotator", path=str(Path(sys.executable).parent)) or str(
     Path(sys.executable).parent / "annotator"
 )
@@ -177,11 +175,7 @@ def test_every_command_has_help_with_example(capsys):
         assert "Example:" in out, name
 
 
-def test_every_command_is_documented_in_readme():
-    assert README.is_file(), f"{README} does not exist: every command must be documented there"
-    readme = README.read_text(encoding="utf-8")
-    for name in cli.commands:
-        assert re.search(rf"\b{re.escape(name)}\b", readme), f"command {name!r} is not mentioned in README.md"
+# Every command has an example run by tests/test_docs.py (test_every_command_has_an_example_in_the_docs).
 
 
 def test_version(tmp_path):
