@@ -375,12 +375,15 @@ def test_closing_the_retrainer_stops_its_training_process(tmp_path: Path) -> Non
 
     from annotator.backend.retrain import Retrainer
 
-    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    def spawned() -> set[int]:  # not multiprocessing's resource tracker, which outlives every process it serves
+        return {p.pid for p in psutil.Process().children(recursive=True) if "spawn_main" in " ".join(p.cmdline())}
+
+    before = spawned()
     retrainer = Retrainer(_Holder(), fetch=lambda project: [], seed=[], models_dir=tmp_path, load=load_model)
-    started = [p for p in psutil.Process().children(recursive=True) if p.pid not in before]
-    assert any("spawn_main" in " ".join(p.cmdline()) for p in started), started
+    started = spawned() - before
+    assert started
     retrainer.close()
-    assert not any(_alive(p.pid) for p in started)
+    assert not any(_alive(pid) for pid in started)
 
 
 class _Holder:
