@@ -3,8 +3,8 @@ process, save the new model as a versioned artefact and swap it into the running
 
 One background thread runs the trainings one at a time; requests that arrive meanwhile are coalesced into the next
 one. The fit itself runs in a separate process (spawned once, kept warm), so the backend's predictions keep their
-CPU time and never wait on it. Whatever fails (Label Studio unreachable, too few labels, a save error) leaves the
-served model as it was; the reason is logged and kept in :meth:`Retrainer.status`.
+CPU time and never wait on it. Whatever fails (Label Studio unreachable, too few labels, a save error, the training
+process killed) leaves the served model as it was; the reason is logged and kept in :meth:`Retrainer.status`.
 """
 
 from __future__ import annotations
@@ -12,13 +12,17 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import shutil
+import signal
 import tempfile
 import threading
 import time
+import traceback
+import weakref
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from multiprocessing import connection
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -110,9 +114,88 @@ def train_and_save(texts: Sequence[str], labels: Sequence[str], root: str, extra
     return card
 
 
-def _training_process() -> ProcessPoolExecutor:
-    """One spawned process for the fits (spawn, not fork: the backend runs threads)."""
-    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+class TrainingProcessError(ModelError):
+    """The training process ended (killed, out of memory, closed) before it replied."""
+
+
+class TrainingProcess:
+    """One spawned process (spawn, not fork: the backend runs threads) that runs calls one at a time, kept warm
+    between them; :meth:`close` (or the garbage collector, or the interpreter's exit) terminates it.
+
+    Not a ``ProcessPoolExecutor``: when a pool's worker dies while the pool's feeder thread is writing a call into
+    the worker's pipe (a training set is hundreds of kilobytes, more than a pipe holds), Python 3.11.2 leaves that
+    thread blocked, and the pool's manager thread waiting on it, for ever: even ``shutdown(wait=False)`` and then
+    the interpreter's exit wait on it (later releases close the pipe, CPython gh-94777). Here the caller's own
+    thread sends and receives: a dead process shows as a broken pipe or as its exit, and nothing else is left
+    waiting.
+    """
+
+    def __init__(self, *, warm: Callable[[], object] | None = None) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        # a daemon: multiprocessing terminates it at the interpreter's exit even if nothing else does
+        self._process = context.Process(target=_serve, args=(child, warm), name="annotator-training", daemon=True)
+        self._process.start()
+        child.close()  # the process holds the only other end: if it dies, a send fails and a receive ends
+        self._finalizer = weakref.finalize(self, _stop, self._process, self._conn)
+
+    @property
+    def pid(self) -> int | None:
+        """The process id (for tests and logs)."""
+        return self._process.pid
+
+    def call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(*args)`` in the process: its result, or the exception it raised (with the training process's
+        traceback as a note). Raises :class:`TrainingProcessError` if the process died (killed, out of
+        memory) or was closed; it is then closed, and the caller starts a new one."""
+        try:
+            self._conn.send((fn, args))
+            connection.wait([self._conn, self._process.sentinel])  # the reply, or the process's end
+            if not self._conn.poll():
+                raise EOFError(f"exit code {self._process.exitcode}")
+            ok, value = self._conn.recv()
+        except (EOFError, OSError) as exc:
+            self.close()
+            raise TrainingProcessError(f"the training process died ({str(exc) or type(exc).__name__})") from exc
+        if not ok:
+            raise value
+        return value
+
+    def close(self) -> None:
+        """Terminate the process (at once, even in the middle of a call)."""
+        self._finalizer()
+
+
+def _stop(process: BaseProcess, conn: Connection) -> None:
+    if process.is_alive():
+        process.terminate()
+        process.join(5)
+    if process.is_alive():
+        process.kill()
+        process.join(5)
+    conn.close()
+
+
+def _serve(conn: Connection, warm: Callable[[], object] | None) -> None:
+    """The training process: run each ``(fn, args)`` received and send back ``(True, result)`` or
+    ``(False, exception)``; return when the backend closes its end or exits."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the backend's terminal: the backend stops this process
+    if warm is not None:
+        warm()
+    while True:
+        try:
+            fn, args = conn.recv()
+        except EOFError:
+            return
+        try:
+            reply: tuple[bool, Any] = (True, fn(*args))
+        except Exception as exc:
+            exc.add_note("in the training process:\n" + "".join(traceback.format_exception(exc)).rstrip())
+            reply = (False, exc)
+        try:
+            conn.send(reply)
+        except Exception as exc:  # an exception (or a result) that does not pickle: send what it said
+            conn.send((False, ModelError(f"{type(exc).__name__}: {exc} (in the training process)")))
 
 
 def _warm() -> bool:
@@ -161,8 +244,10 @@ class Retrainer:
         project's ``model_version`` equal to the backend's (so Label Studio shows the new predictions).
     every
         Annotation events per retraining; ``START_TRAINING`` starts one regardless.
-    executor
-        Where the fit runs (default: one spawned process, kept for the backend's life).
+
+    The fits run in a :class:`TrainingProcess`, started here and replaced when it dies; :meth:`close` stops it and
+    the training thread (a retrainer that is never closed leaves nothing behind either: the thread is a daemon and
+    the process is terminated at the interpreter's exit).
     """
 
     def __init__(
@@ -175,7 +260,6 @@ class Retrainer:
         load: Callable[[str], Predictor],
         publish: Callable[[int, str, str], None] | None = None,
         every: int = 10,
-        executor: Executor | None = None,
     ) -> None:
         if every < 1:
             raise ValueError(f"every must be at least 1; got {every}")
@@ -186,16 +270,13 @@ class Retrainer:
         self.load = load
         self.publish = publish
         self.every = every
-        self._own_executor = executor is None
-        self._executor = executor or _training_process()
+        self._process = TrainingProcess(warm=_warm)
         self._s = _State()
         self._projects: set[int] = set()
         self._cond = threading.Condition()
         self._stop = False
         self._thread = threading.Thread(target=self._run, name="annotator-retrain", daemon=True)
         self._thread.start()
-        if self._own_executor:
-            self._executor.submit(_warm)
 
     # -- events ------------------------------------------------------------------------------------------------
 
@@ -250,13 +331,13 @@ class Retrainer:
             return True
 
     def close(self) -> None:
-        """Stop the training thread (after the current training) and the training process."""
+        """Stop the training thread (after the current training, if it ends within a minute) and the training
+        process."""
         with self._cond:
             self._stop = True
             self._cond.notify_all()
         self._thread.join(timeout=60)
-        if self._own_executor:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+        self._process.close()
 
     # -- the training thread ------------------------------------------------------------------------------------
 
@@ -304,12 +385,12 @@ class Retrainer:
         log.info("retraining on %d project label(s) plus %d seed sentence(s)", len(labelled), len(self.seed))
         extra = {"trained_on": {"seed": len(self.seed), "project_labels": len(labelled), "projects": list(projects)}}
         try:
-            card = self._executor.submit(train_and_save, texts, labels, str(self.models_dir), extra).result()
-        except BrokenProcessPool as exc:  # the training process died (killed, out of memory): start a new one
-            if self._own_executor:
-                self._executor.shutdown(wait=False, cancel_futures=True)
-                self._executor = _training_process()
-            raise ModelError(f"the training process died ({exc}); the next training starts a new one") from exc
+            card = self._process.call(train_and_save, texts, labels, str(self.models_dir), extra)
+        except TrainingProcessError as exc:  # killed, out of memory: the next training gets a new process
+            with self._cond:
+                if not self._stop:
+                    self._process = TrainingProcess(warm=_warm)
+            raise ModelError(f"{exc}; the next training starts a new one") from exc
         predictor = self.load(str(card["path"]))
         if predictor.model_version != card["version"]:
             raise ModelError(f"saved model {card['version']} loaded as {predictor.model_version}")

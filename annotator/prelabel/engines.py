@@ -18,7 +18,9 @@ Engines
 -------
 ``local``
     A process pool (one process per core by default); the driver loads the model and each process receives it
-    once, when it starts. With one worker, or a corpus of one partition, everything runs in the driver.
+    once, when it starts. The partitions' articles go to the workers through the spool too, so that only file
+    names pass through the pool's queue (see :class:`_Spool`). With one worker, or a corpus of one partition,
+    everything runs in the driver.
 ``dask``
     ``dask.distributed``: a ``LocalCluster`` of ``workers`` single-threaded processes, or the cluster at
     ``scheduler``. The model is scattered to every worker once (``broadcast``), then only partitions travel.
@@ -58,7 +60,13 @@ def _init_local(predictor: Predictor) -> None:
     _worker_model["model"] = predictor
 
 
-def _local_partition(articles: Sequence[Article], job: Job, index: int) -> Partition:
+def _local_partition(path: str, job: Job, index: int) -> Partition:
+    """Run the partition the driver spooled to ``path`` (see :meth:`_Spool.put`), which is then deleted."""
+    import json
+
+    with open(path, encoding="ascii") as fh:  # JSON, never pickle: nothing from a file is unpickled
+        articles = [Article(**fields) for fields in json.load(fh)]
+    os.unlink(path)
     return run_partition(articles, _worker_model["model"], job, index)
 
 
@@ -159,29 +167,41 @@ def _run_local(
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     spool = _Spool()
     job = spool.job(job)
-    # spawn, not fork: the driver may hold threads (progress bar, Dask, a web server in tests)
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_init_local,
-        initargs=(predictor,),
-    ) as pool:
+    try:
+        # spawn, not fork: the driver may hold threads (progress bar, Dask, a web server in tests)
+        pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_local,
+            initargs=(predictor,),
+        )
 
         def submit(chunk: list[Article], index: int) -> Future[Partition]:
-            return pool.submit(_local_partition, chunk, job, index)
+            return pool.submit(_local_partition, spool.put(chunk, index), job, index)
 
         try:
             yield from _ordered(itertools.chain(head, chunks), submit, 2 * workers, lambda f: f.result())
-        finally:
-            spool.close()
+        except BrokenProcessPool as exc:
+            raise ModelError(f"a worker process died (killed, or out of memory): {exc}") from exc
+        finally:  # done, or a worker died, or the consumer stopped early: nothing queued runs, the workers end
+            pool.shutdown(wait=True, cancel_futures=True)
+    finally:
+        spool.close()
 
 
 class _Spool:
     """A private directory for the partition files of workers on this machine; removed, with what is left in it,
-    by :meth:`close`."""
+    by :meth:`close`.
+
+    The local engine passes the articles in through it too, so that only file names go through the process
+    pool's queue: when a worker dies while the pool's feeder thread is writing a call larger than a pipe holds into
+    the worker's pipe, Python 3.11.2 leaves that thread blocked and the pool's shutdown waiting on it for ever
+    (later releases close the pipe, CPython gh-94777). A name always fits in the pipe.
+    """
 
     def __init__(self) -> None:
         import tempfile
@@ -193,8 +213,17 @@ class _Spool:
 
         return replace(job, spool=self.path)
 
-    def close(self) -> None:
+    def put(self, articles: list[Article], index: int) -> str:
+        """Write a partition's articles for a worker (:func:`_local_partition`); returns the file's path."""
+        import json
+        from dataclasses import asdict
 
+        path = os.path.join(self.path, f"{index:08d}.in")
+        with open(path, "w", encoding="ascii") as fh:  # ASCII JSON: any text survives, lone surrogates included
+            json.dump([asdict(article) for article in articles], fh)
+        return path
+
+    def close(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
@@ -210,27 +239,28 @@ def _run_dask(
     import dask
 
     cluster = None
+    client = None
     spool = None
-    if engine.scheduler:
-        client = Client(engine.scheduler, timeout="30s")
-    else:
-        # no dashboard, so no use for the workers' statistical profiler, which interrupts every task 100 times a
-        # second (8% of a worker's time here)
-        with dask.config.set({"distributed.worker.profile.enabled": False}):
-            cluster = LocalCluster(
-                n_workers=engine.workers or 2,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                # the scheduler serves HTTP (health, metrics) even without a dashboard, on 8787 by default, and warns
-                # on stderr when another program holds that port: a free port instead
-                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-                silence_logs=logging.ERROR,
-            )
-        client = Client(cluster)
-        spool = _Spool()
-        job = spool.job(job)
-    try:
+    try:  # whatever fails, from here on, closes what was started
+        if engine.scheduler:
+            client = Client(engine.scheduler, timeout="30s")
+        else:
+            # no dashboard, so no use for the workers' statistical profiler, which interrupts every task 100 times
+            # a second (8% of a worker's time here)
+            with dask.config.set({"distributed.worker.profile.enabled": False}):
+                cluster = LocalCluster(
+                    n_workers=engine.workers or 2,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    # the scheduler serves HTTP (health, metrics) even without a dashboard, on 8787 by default, and
+                    # warns on stderr when another program holds that port: a free port instead
+                    scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                    silence_logs=logging.ERROR,
+                )
+            client = Client(cluster)
+            spool = _Spool()
+            job = spool.job(job)
         n_workers = max(1, len(client.scheduler_info().get("workers", {})))
         model = client.scatter(predictor, broadcast=True, hash=False)
 
@@ -239,7 +269,8 @@ def _run_dask(
 
         yield from _ordered(chunks, submit, 2 * n_workers, lambda f: f.result())
     finally:
-        client.close()
+        if client is not None:
+            client.close()
         if cluster is not None:
             cluster.close()
         if spool is not None:

@@ -1,6 +1,8 @@
 """Live pre-annotation end to end: the session's real Label Studio and a real `annotator serve` process on
 127.0.0.1, attached with `annotator connect`. Annotators are played through the SDK; what the backend did is read
-back from Label Studio (its tasks, predictions and project) and from the backend's own /status."""
+back from Label Studio (its tasks, predictions and project) and from the backend's own /status.
+
+At the end, without Label Studio: the training process, killed, closed or left behind at the interpreter's exit."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -27,7 +30,6 @@ from annotator.studio.local import free_port
 REPO = Path(__file__).resolve().parents[2]
 ANNOTATOR = str(Path(sys.executable).parent / "annotator")
 ARTICLE = REPO / "data" / "articles" / "politics-tax-threshold-revolt.txt"
-pytestmark = pytest.mark.studio
 
 
 @dataclass
@@ -126,6 +128,7 @@ def _as_dict(x: Any) -> dict[str, Any]:
     return x if isinstance(x, dict) else dict(x.dict())
 
 
+@pytest.mark.studio
 def test_opening_a_task_asks_the_backend_for_a_prediction(
     start_backend: Callable[..., Backend], sdk: Any, title: str, cli_env: dict[str, str], model_dir: Path
 ) -> None:
@@ -154,6 +157,7 @@ def test_opening_a_task_asks_the_backend_for_a_prediction(
     assert not any(t.predictions for t in others)
 
 
+@pytest.mark.studio
 def test_twenty_annotations_retrain_and_the_next_predictions_carry_the_new_version(
     start_backend: Callable[..., Backend],
     sdk: Any,
@@ -200,6 +204,7 @@ def test_twenty_annotations_retrain_and_the_next_predictions_carry_the_new_versi
     assert scores[nxt["id"]] == min(scores.values())
 
 
+@pytest.mark.studio
 def test_load_while_retraining_gets_no_errors(
     start_backend: Callable[..., Backend], sdk: Any, title: str, cli_env: dict[str, str]
 ) -> None:
@@ -245,6 +250,7 @@ async def _load(url: str, texts: list[str], clients: int, per_client: int) -> tu
     return statuses, versions
 
 
+@pytest.mark.studio
 def test_basic_auth_reaches_predictions_and_webhooks(
     start_backend: Callable[..., Backend], sdk: Any, title: str, cli_env: dict[str, str]
 ) -> None:
@@ -286,6 +292,7 @@ def test_basic_auth_reaches_predictions_and_webhooks(
     assert sdk.projects.get(id=project.id).model_version == training["last_version"] != version
 
 
+@pytest.mark.studio
 def test_label_studio_format_imports_as_it_is(sdk: Any, title: str, model_dir: Path, tmp_path: Path) -> None:
     from annotator.labels import label_set
 
@@ -311,3 +318,139 @@ def test_label_studio_format_imports_as_it_is(sdk: Any, title: str, model_dir: P
         assert shown[0]["score"] == pytest.approx(sent["predictions"][0]["score"])
         assert _label(shown[0]) == _label(sent["predictions"][0])
         assert len(shown[0]["result"]) == len(sent["predictions"][0]["result"])
+
+
+# -- the training process: no Label Studio ---------------------------------------------------------------------
+
+
+def _alive(pid: int | None) -> bool:
+    import psutil
+
+    try:
+        return pid is not None and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def test_training_process_returns_results_and_raises_what_the_call_raised() -> None:
+    import math
+
+    from annotator.backend.retrain import TrainingProcess
+    from annotator.errors import ModelError
+
+    process = TrainingProcess()
+    try:
+        assert process.call(math.comb, 10, 3) == 120
+        with pytest.raises(ValueError, match="math domain error") as raised:
+            process.call(math.sqrt, -1.0)
+        assert "in the training process" in "".join(raised.value.__notes__)
+        with pytest.raises(ModelError, match="cannot pickle"):  # a result that cannot travel: said, not a hang
+            process.call(threading.Lock)
+        assert process.call(math.comb, 4, 2) == 6  # the same process, still serving
+    finally:
+        process.close()
+    assert not _alive(process.pid)
+
+
+def test_a_killed_training_process_is_an_error_and_leaves_no_process() -> None:
+    from annotator.backend.retrain import TrainingProcess, TrainingProcessError
+
+    process = TrainingProcess()
+    try:
+        assert process.call(os.getpid) == process.pid
+        killer = threading.Timer(0.5, os.kill, (process.pid, signal.SIGKILL))
+        killer.start()
+        with pytest.raises(TrainingProcessError, match="the training process died"):
+            process.call(time.sleep, 60)
+        killer.join()
+        with pytest.raises(TrainingProcessError):  # closed: refused, not a hang
+            process.call(os.getpid)
+    finally:
+        process.close()
+    assert not _alive(process.pid)
+
+
+def test_closing_the_retrainer_stops_its_training_process(tmp_path: Path) -> None:
+    import psutil
+
+    from annotator.backend.retrain import Retrainer
+
+    def spawned() -> set[int]:  # not multiprocessing's resource tracker, which outlives every process it serves
+        return {p.pid for p in psutil.Process().children(recursive=True) if "spawn_main" in " ".join(p.cmdline())}
+
+    before = spawned()
+    retrainer = Retrainer(_Holder(), fetch=lambda project: [], seed=[], models_dir=tmp_path, load=load_model)
+    started = spawned() - before
+    assert started
+    retrainer.close()
+    assert not any(_alive(pid) for pid in started)
+
+
+class _Holder:
+    def swap(self, predictor: Any) -> Any:
+        return predictor
+
+
+# Started as its own interpreter: a retrainer whose training process is killed while the training set (larger than a
+# pipe holds) is on its way to it, and that is never closed. The training process is stopped first (SIGSTOP), so
+# that it reads nothing whatever the machine's speed. Under Python 3.11.2 with a ProcessPoolExecutor, the pool's
+# threads were left blocked and the interpreter's exit waited on them for ever.
+_KILLED_THEN_EXIT = """
+import os, signal, sys, threading, time
+import psutil
+from annotator.backend.retrain import Retrainer
+
+class Holder:
+    def swap(self, predictor):
+        return predictor
+
+def load(path):
+    raise AssertionError("no training can finish here")
+
+def training_processes():
+    return [p for p in psutil.Process().children(recursive=True) if "spawn_main" in " ".join(p.cmdline())]
+
+labels = ("attributed", "unverified", "contested")
+seed = [(f"{i}: officials say the figures could not be independently verified", labels[i % 3]) for i in range(10000)]
+retrainer = Retrainer(Holder(), fetch=lambda project: [], seed=seed, models_dir=sys.argv[1], load=load)
+stopped = training_processes()
+assert stopped, "no training process"
+for child in stopped:
+    child.suspend()
+retrainer.request(1)
+time.sleep(1)  # the training set is on its way to the stopped process
+for child in stopped:
+    child.kill()
+assert retrainer.wait_idle(120), retrainer.status()
+print(retrainer.status()["last_error"], flush=True)
+print("exiting", flush=True)
+"""
+
+
+def test_the_interpreter_exits_after_the_training_process_was_killed(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_THEN_EXIT, str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        lines = []
+        for line in proc.stdout:  # imports and the start of the training process: up to half a minute when busy
+            lines.append(line)
+            if line.strip() == "exiting":
+                break
+        assert "the training process died" in "".join(lines), "".join(lines)
+        started = time.monotonic()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            pytest.fail(
+                "the interpreter did not exit within 30 s of the end of its script (a process pool left behind)"
+            )
+        assert proc.returncode == 0, proc.stdout.read()
+        assert time.monotonic() - started < 30
+    finally:
+        proc.kill()
+        proc.wait()

@@ -326,3 +326,66 @@ def test_progress_bar_in_sentences_per_second_on_a_terminal_only(terminal: bool,
     assert ("sentences/s" in stderr) is terminal, stderr
     assert "sentences labelled by model" in stderr
     assert out.stat().st_size > 0
+
+
+# Run as a script of its own (spawned workers import it as their main module): the local engine's two workers are
+# stopped (SIGSTOP: they read nothing more, whatever the machine's speed) and then killed, with partitions larger
+# than a pipe holds on their way to them. Under Python 3.11.2 the pool's shutdown then waited for ever on its feeder
+# thread, blocked writing into the dead workers' pipe.
+_KILLED_WORKERS = """
+import sys, threading
+import psutil
+from annotator.errors import ModelError
+from annotator.io.articles import Article
+from annotator.prelabel.engines import Engine, Job, run
+
+TEXT = "Mayor Ada Pell said the footbridge would open in May. Crime has soared since the mayor took office. " * 40
+
+def kill(workers):
+    for worker in workers:
+        worker.kill()
+    print("killed", flush=True)
+
+def articles():
+    for i in range(200):
+        if i == 120:  # the driver asks for partition 3: partitions 0 to 2 are submitted, 3 will be in a moment
+            workers = [p for p in psutil.Process().children(recursive=True) if "spawn_main" in " ".join(p.cmdline())]
+            assert len(workers) == 2, workers
+            for worker in workers:
+                worker.suspend()
+            threading.Timer(1, kill, [workers]).start()
+        yield Article(id=f"a{i}", text=f"Article {i}. {TEXT}")  # each its own string: pickled whole
+
+if __name__ == "__main__":
+    parts, _ = run(articles(), engine=Engine("local", workers=2), job=Job(fmt="jsonl"), model_dir=sys.argv[1],
+                   chunk_size=40)
+    try:
+        for part in parts:
+            pass
+    except ModelError as exc:
+        print("error:", exc, flush=True)
+"""
+
+
+def test_killed_workers_end_the_run_with_an_error(model_dir: Path, tmp_path: Path) -> None:
+    script = tmp_path / "killed_workers.py"
+    script.write_text(_KILLED_WORKERS, encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(model_dir)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        lines = []
+        for line in proc.stdout:  # up to the kill: the imports, the model, the workers' start
+            lines.append(line)
+            if line.strip() == "killed":
+                break
+        try:
+            out, _ = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            pytest.fail("the run did not end within 60 s of its workers' death (the process pool hung)")
+        assert proc.returncode == 0, "".join(lines) + out
+        assert "error: a worker process died" in out
+    finally:
+        proc.kill()
+        proc.wait()
