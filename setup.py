@@ -22,6 +22,8 @@ if os.environ.get("ANNOTATOR_PURE_PYTHON") != "1":
         "text/boilerplate",
         "text/split",
         "attribution/analysis",
+        "attribution/phrase_index",
+        "attribution/source_phrase",
         "prelabel/rows",
         "prelabel/priority",
     ]

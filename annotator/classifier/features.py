@@ -17,7 +17,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import FeatureUnion
 from sklearn.utils.validation import check_is_fitted
 
-from annotator.attribution.analysis import FEATURES, Analysis, _analyse, _lex_of, features_of, lexicon_words
+from annotator.attribution.analysis import FEATURES, Analysis, _analyse, features_of
+from annotator.attribution.phrase_index import index_of, lexicon_words
 from annotator.classifier.inputs import input_texts
 
 
@@ -51,12 +52,12 @@ class GuidelineFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     def analyse(self, text: str) -> Analysis:
         """The full analysis of one sentence with the fitted word lists."""
         check_is_fitted(self, "words_")
-        return _analyse(text, _lex_of(self.words_))
+        return _analyse(text, index_of(self.words_))
 
     def analyse_many(self, texts: Sequence[str]) -> list[Analysis]:
         """:meth:`analyse` for many sentences."""
         check_is_fitted(self, "words_")
-        lex = _lex_of(self.words_)
+        lex = index_of(self.words_)
         return [_analyse(t, lex) for t in texts]
 
     def get_feature_names_out(self, input_features: Any = None) -> NDArray[np.object_]:

@@ -24,7 +24,8 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from annotator.attribution.analysis import FEATURES, Analysis, _analyse, _lex_of, explain
+from annotator.attribution.analysis import FEATURES, Analysis, _analyse, explain
+from annotator.attribution.phrase_index import index_of
 from annotator.classifier.terms import Vocabulary
 from annotator.errors import ModelError
 from annotator.predictions import Prediction, Span
@@ -92,7 +93,7 @@ class Compiled:
     ) -> None:
         self._classes = tuple(str(c) for c in classes)
         self.words = words
-        self._lex = _lex_of(words)
+        self._lex = index_of(words)
         self.guideline_name = guideline_name
         self.guideline_weight = float(guideline_weight)
         self.guideline_coef = np.ascontiguousarray(guideline_coef, dtype=np.float64)
