@@ -301,7 +301,7 @@ def test_installed_splitter_is_the_compiled_one() -> None:
     import os
 
     compiled = ("text.segment", "text.boilerplate", "text.split", "attribution.analysis")
-    compiled += ("attribution.phrase_index", "attribution.source_phrase")
+    compiled += ("text.quotes", "attribution.phrase_index", "attribution.source_phrase")
     names = (*compiled, "prelabel.rows", "prelabel.priority")
     modules = [importlib.import_module(f"annotator.{m}") for m in names]
     suffix = ".py" if os.environ.get("ANNOTATOR_PURE_PYTHON") == "1" else ".so"
