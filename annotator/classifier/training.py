@@ -29,8 +29,8 @@ from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
+from annotator.classifier.compiling import compile_pipeline
 from annotator.classifier.features import make_features
-from annotator.classifier.inference import Compiled
 from annotator.errors import ModelError
 from annotator.io.labelled import HELD_OUT_TOPICS
 from annotator.labels import labels
@@ -217,7 +217,7 @@ class Model:
         self.pipeline = pipeline
         self.version = version
         self.card = card or {}
-        self.compiled = Compiled.from_pipeline(pipeline, version=version, card=self.card)
+        self.compiled = compile_pipeline(pipeline, version=version, card=self.card)
 
     @property
     def model_version(self) -> str:
