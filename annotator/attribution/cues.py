@@ -73,7 +73,6 @@ class RawAttribution:
     cue: Cue
     source: RawSource | None
     passive: bool = False
-    verb_token: int = -1
 
 
 @dataclass
@@ -174,13 +173,13 @@ def _attribution(
     before = _skip_modifiers(toks, a)
     if cue.kind == DISPUTE and before in by_end:
         # "Fact-checkers found no evidence": the reporting verb's source disputes
-        return RawAttribution(cue, by_end[before].source, False, a)
+        return RawAttribution(cue, by_end[before].source, False)
     if folded.startswith(_PREPOSED):
         # "according to X"; "according to figures in its annual report" (a longer lexicon phrase)
         start = a + 2 if folded != _PREPOSED else b + 1
-        return RawAttribution(cue, _after(text, toks, start, ments, apposition=True), passive, a)
+        return RawAttribution(cue, _after(text, toks, start, ments, apposition=True), passive)
     if cue.text.lower().startswith("in a"):
-        return RawAttribution(cue, None, passive, a)
+        return RawAttribution(cue, None, passive)
     if a > 0 and toks[a - 1].lower in words.be_forms and cue.kind == REPORTING:
         # "he was accused of": passive; the source, if any, is the agent after "by"
         agent = (
@@ -188,17 +187,17 @@ def _attribution(
             if b + 1 < len(toks) and toks[b + 1].lower == "by"
             else None
         )
-        return RawAttribution(cue, agent, passive, a)
+        return RawAttribution(cue, agent, passive)
     if (toks[a].lower.endswith("ing") and a > 0 and toks[a - 1].text == ",") or (
         0 <= before < len(toks) and toks[before].lower == "and" and earlier
     ):
         # "X disputed that, saying ...", "X confirmed it ... and said ...": the main clause's source
         sources = [r.source for r in earlier if r.source is not None]
-        return RawAttribution(cue, sources[-1] if sources else None, passive, a)
+        return RawAttribution(cue, sources[-1] if sources else None, passive)
     src = _subject(text, toks, a, ments, quotes, stops)
     if src is None and not passive:
         src = _inverted(text, toks, a, b, ments)
-    return RawAttribution(cue, src, passive, a)
+    return RawAttribution(cue, src, passive)
 
 
 def _noun_or_name(toks: list[Token], a: int, b: int, cue_text: str) -> bool:

@@ -3,9 +3,10 @@
 A trained pipeline (:func:`annotator.classifier.training.train`) is cue features (the analysis of
 :mod:`annotator.attribution.analysis`) and word n-grams, weighted, into a linear model whose scores are
 temperature-scaled. Prediction needs none of scikit-learn's machinery:
-:func:`annotator.classifier.compiling.compile_pipeline` takes out the lexicon, the n-gram vocabularies with their idf, the weights, coefficients, intercepts and the inverse
-temperature, and :meth:`Compiled.predict_proba` computes the very probabilities of ``pipeline.predict_proba``
-(``tests/classifier/test_inference.py`` checks them to 1e-12) with a few array operations per batch.
+:func:`annotator.classifier.compiling.compile_pipeline` takes out the lexicon, the n-gram vocabularies with their
+idf, the weights, coefficients, intercepts and the inverse temperature, and :meth:`Compiled.predict_proba` computes
+the very probabilities of ``pipeline.predict_proba`` (``tests/classifier/test_inference.py`` checks them to 1e-12)
+with a few array operations per batch.
 
 Saved as ``predictor.npz`` next to ``model.skops`` (:mod:`annotator.classifier.artefacts`): plain ``.npy`` arrays read
 with ``allow_pickle=False``. Loading it needs numpy alone, so ``annotator prelabel`` and ``annotator serve`` start in a
