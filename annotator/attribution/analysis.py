@@ -28,7 +28,7 @@ from annotator.attribution.source_phrase import (
     NAMED,
     PRONOUN,
     ROLE,
-    Sentence,
+    SentenceTokens,
     Span,
     phrase_after,
     phrase_before,
@@ -47,8 +47,8 @@ __all__ = [
     "REPORT",
     "ROLE",
     "Analysis",
-    "Cue",
-    "Source",
+    "CueSpan",
+    "SourceSpan",
     "analyse",
     "explain",
     "features_of",
@@ -92,7 +92,7 @@ _INDEX = {name: i for i, name in enumerate(FEATURES)}
 _CUE_KINDS = dict(zip(CUE_LISTS, (REPORT, HEDGE, DISPUTE, ANONYMOUS), strict=True))
 _BE = frozenset({"is", "are", "was", "were", "be", "been", "being"})  # before a listener verb: the passive
 _NEGATION_WINDOW = 3  # tokens between a negation and the verification word it negates
-_BY_SPAN = itemgetter(1)  # Cue.span
+_BY_SPAN = itemgetter(1)  # CueSpan.span
 #: the feature each cue kind sets (inside a quotation, hedges and dispute cues set their "_quoted" feature)
 _CUE_FEATURE = {
     REPORT: "report",
@@ -103,7 +103,7 @@ _CUE_FEATURE = {
 }
 
 
-class Cue(NamedTuple):
+class CueSpan(NamedTuple):
     """A cue: its kind (:data:`REPORT`, :data:`ACCORDING`, :data:`HEDGE`, :data:`DISPUTE`, :data:`NOT_VERIFIED`),
     its span, and whether it stands inside a quotation."""
 
@@ -112,7 +112,7 @@ class Cue(NamedTuple):
     quoted: bool = False
 
 
-class Source(NamedTuple):
+class SourceSpan(NamedTuple):
     """A source: its kind (:data:`NAMED`, :data:`ROLE`, :data:`ANONYMOUS`, :data:`PRONOUN`), its span, and the
     span of the cue it stands behind."""
 
@@ -125,8 +125,8 @@ class Analysis(NamedTuple):
     """What :func:`analyse` found in one sentence, and its ``words`` as scikit-learn's ``TfidfVectorizer`` tokenises
     them (lower-case runs of two or more word characters), for the n-gram features."""
 
-    cues: tuple[Cue, ...]
-    sources: tuple[Source, ...]
+    cues: tuple[CueSpan, ...]
+    sources: tuple[SourceSpan, ...]
     quotes: tuple[Span, ...]
     features: tuple[float, ...]
     words: list[str]
@@ -158,15 +158,15 @@ def analyse(text: str, words: Mapping[str, Sequence[str]] | None = None) -> Anal
 
 def _analyse(text: str, lex: PhraseIndex) -> Analysis:
     """:func:`analyse` with the word lists already indexed (what a fitted transformer calls)."""
-    s = Sentence(text)
+    s = SentenceTokens(text)
     quotes = (
         tuple(m.span() for m in _QUOTED.finditer(text) if m.end() > m.start())
         if "“" in text or '"' in text or "‘" in text or "«" in text or "”" in text  # any quotation mark
         else ()
     )
     f = [0.0] * len(FEATURES)
-    cues: list[Cue] = []
-    sources: list[Source] = []
+    cues: list[CueSpan] = []
+    sources: list[SourceSpan] = []
     anonymous_any = False
     found_all = lex.all_matches(s.low)
     if found_all:
@@ -183,13 +183,13 @@ _Matches = dict[str, list[tuple[int, int, tuple[str, ...]]]]
 
 
 def _cue_matches(
-    s: Sentence,
+    s: SentenceTokens,
     found_all: _Matches,
     quotes: tuple[Span, ...],
     lex: PhraseIndex,
     f: list[float],
-    cues: list[Cue],
-    sources: list[Source],
+    cues: list[CueSpan],
+    sources: list[SourceSpan],
 ) -> bool:
     """Add the cues of the cue lists' matches to ``cues`` and their sources to ``sources``, and set their features
     in ``f``; whether an anonymous source stands anywhere."""
@@ -202,7 +202,7 @@ def _cue_matches(
             span = s.span(i, j)
             quoted = _quoted(quotes, span[0])
             kind_here = ACCORDING if kind == REPORT and phrase[:2] == lex.according else kind
-            cues.append(Cue(kind_here, span, quoted))
+            cues.append(CueSpan(kind_here, span, quoted))
             if kind_here == HEDGE:
                 f[_INDEX["hedge_quoted" if quoted else "hedge"]] = 1.0
                 continue
@@ -221,14 +221,14 @@ def _cue_matches(
 
 
 def _find_source(
-    s: Sentence,
+    s: SentenceTokens,
     i: int,
     j: int,
     phrase: tuple[str, ...],
     kind: str,
     lex: PhraseIndex,
     f: list[float],
-    sources: list[Source],
+    sources: list[SourceSpan],
 ) -> None:
     """The source of the reporting or dispute cue at tokens [i, j) (the phrase before it, or after it when the
     cue comes first or is passive), added to ``sources``, its feature set in ``f``."""
@@ -248,13 +248,15 @@ def _find_source(
     if found and found_kind:
         source_span = s.span(*found)
         if not any(src.span == source_span for src in sources):
-            sources.append(Source(found_kind, source_span, s.span(i, j)))
+            sources.append(SourceSpan(found_kind, source_span, s.span(i, j)))
         f[_INDEX["source_" + found_kind]] = 1.0
     elif kind != DISPUTE:
         f[_INDEX["report_without_source"]] = 1.0
 
 
-def _not_verified(s: Sentence, found_all: _Matches, quotes: tuple[Span, ...], f: list[float], cues: list[Cue]) -> None:
+def _not_verified(
+    s: SentenceTokens, found_all: _Matches, quotes: tuple[Span, ...], f: list[float], cues: list[CueSpan]
+) -> None:
     """A negation shortly before a verification word ("could not independently verify", "no evidence"): a cue."""
     negations = found_all.get("negations")
     if not negations:
@@ -270,13 +272,13 @@ def _not_verified(s: Sentence, found_all: _Matches, quotes: tuple[Span, ...], f:
             continue
         span = (s.starts[a], s.ends[end - 1])
         quoted = _quoted(quotes, span[0])
-        cues.append(Cue(NOT_VERIFIED, span, quoted))
+        cues.append(CueSpan(NOT_VERIFIED, span, quoted))
         if not quoted:
             f[_INDEX["not_verified"]] = 1.0
 
 
 def _sentence_features(
-    text: str, quotes: tuple[Span, ...], cues: list[Cue], anonymous_any: bool, f: list[float]
+    text: str, quotes: tuple[Span, ...], cues: list[CueSpan], anonymous_any: bool, f: list[float]
 ) -> None:
     """The features of the whole sentence: anonymous source, quotation, no cue, final punctuation, question."""
     if anonymous_any:

@@ -1,9 +1,9 @@
 """A sentence's tokens with their character offsets, and the noun phrase next to a cue that names its source.
 
-:class:`Sentence` tokenises once (lower-case, offsets filled in only when a cue needs them); :func:`phrase_before` and
-:func:`phrase_after` find the noun phrase that ends just before a cue or starts just after it, as a token range
-[i, j), and :func:`source_kind` says what kind of source it names (:data:`NAMED`, :data:`ROLE`, :data:`ANONYMOUS`,
-:data:`PRONOUN`). Compiled by mypyc with the analysis (``setup.py``).
+:class:`SentenceTokens` tokenises once (lower-case, offsets filled in only when a cue needs them);
+:func:`phrase_before` and :func:`phrase_after` find the noun phrase that ends just before a cue or starts just
+after it, as a token range [i, j), and :func:`source_kind` says what kind of source it names (:data:`NAMED`,
+:data:`ROLE`, :data:`ANONYMOUS`, :data:`PRONOUN`). Compiled by mypyc with the analysis (``setup.py``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ NAMED, ROLE, ANONYMOUS, PRONOUN = "named", "role", "anonymous", "pronoun"
 # Characters that are never part of a word (no letter, digit or "_"): stripped from the ends of a whitespace-separated
 # piece before it is taken as one token (see tokens).
 PUNCT = "!\"#$%&'()*+,-./:;<=>?@[\\]^`{|}~“”‘’«»—–…•·"
-_WORDS = re.compile(r"\b\w\w+\b")  # scikit-learn's TfidfVectorizer tokens (for Sentence.ngram_words)
+_WORDS = re.compile(r"\b\w\w+\b")  # scikit-learn's TfidfVectorizer tokens (for SentenceTokens.ngram_words)
 _INDEFINITE = frozenset({"a", "an", "one", "another", "two", "three", "several", "some", "many", "other", "few"})
 _MAX_SOURCE_TOKENS = 8
 _MAX_MODIFIERS = 3
@@ -59,7 +59,7 @@ def _gap_comma(gap: str) -> bool:
     return gap == ", " or gap.strip() == ","
 
 
-class Sentence:
+class SentenceTokens:
     """One sentence's tokens with offsets; helpers for the source search.
 
     Tokens come from the lower-cased text (one regex pass). Where lower-casing changes the text's length ("İ"
@@ -143,7 +143,7 @@ class Sentence:
         return (self.starts[i], self.ends[j - 1])
 
 
-def source_kind(s: Sentence, i: int, j: int, lex: PhraseIndex) -> str | None:
+def source_kind(s: SentenceTokens, i: int, j: int, lex: PhraseIndex) -> str | None:
     """The kind of source the tokens [i, j) name, or None."""
     low = s.low[i:j]
     # the head: the last word before "of"/"for"/"at" ("Lawyers for the detainees"), else the last word
@@ -167,7 +167,7 @@ def source_kind(s: Sentence, i: int, j: int, lex: PhraseIndex) -> str | None:
     return NAMED
 
 
-def phrase_before(s: Sentence, cue_start: int, lex: PhraseIndex) -> tuple[int, int] | None:
+def phrase_before(s: SentenceTokens, cue_start: int, lex: PhraseIndex) -> tuple[int, int] | None:
     """The noun phrase that ends just before the cue (skipping "also", "has", "on Monday"...), as [i, j)."""
     k = cue_start - 1
     while k >= 0 and s.low[k] in lex.skip and s.joined(k, lex):
@@ -219,7 +219,7 @@ def phrase_before(s: Sentence, cue_start: int, lex: PhraseIndex) -> tuple[int, i
     return (i, k + 1)
 
 
-def phrase_after(s: Sentence, cue_end: int, lex: PhraseIndex) -> tuple[int, int] | None:
+def phrase_after(s: SentenceTokens, cue_end: int, lex: PhraseIndex) -> tuple[int, int] | None:
     """The noun phrase that starts just after the cue ("said Dr. Raman", "according to the coroner")."""
     if cue_end >= s.n or not s.joined(cue_end - 1, lex) or s.low[cue_end] in lex.complementisers:
         return None
@@ -255,7 +255,7 @@ def phrase_after(s: Sentence, cue_end: int, lex: PhraseIndex) -> tuple[int, int]
     return (i, j) if j > i else None
 
 
-def _known_ahead(s: Sentence, j: int, lex: PhraseIndex) -> bool:
+def _known_ahead(s: SentenceTokens, j: int, lex: PhraseIndex) -> bool:
     """Whether a known source noun follows token j closely, within one phrase."""
     for k in range(j + 1, min(s.n, j + 1 + _MAX_MODIFIERS)):
         if not s.joined(k - 1, lex):

@@ -14,12 +14,12 @@ from annotator.labels import CONTESTED
 
 _SCHEMA_ORG_TYPE = {PERSON: "Person", ORGANISATION: "Organization", OUTLET: "Organization"}
 
-Row = dict[str, Any]
+ContestedRow = dict[str, Any]  # one contested claim: the report's columns, and "_"-prefixed fields for the export
 
 
-def contested_rows(corpus: Corpus, ledger: LedgerResult) -> list[Row]:
+def contested_rows(corpus: Corpus, ledger: LedgerResult) -> list[ContestedRow]:
     outlets = corpus.outlets
-    out: list[Row] = []
+    out: list[ContestedRow] = []
     for art in corpus.articles:
         for s in ledger.sentences[art.article_id]:
             if ledger.labels.get(s.sentence_id) != CONTESTED:
@@ -50,7 +50,7 @@ def contested_rows(corpus: Corpus, ledger: LedgerResult) -> list[Row]:
 # -- ClaimReview ------------------------------------------------------------------------------------
 
 
-def claimreview(corpus: Corpus, contested: list[Row]) -> dict[str, Any]:
+def claimreview(corpus: Corpus, contested: list[ContestedRow]) -> dict[str, Any]:
     """The contested claims as schema.org ClaimReview items (JSON-LD, ``@graph``); ``schemas/claimreview.schema.json``.
 
     ``claimReviewed`` is the sentence; ``itemReviewed`` the Claim, with its ``author`` (the contested party, when
@@ -95,7 +95,7 @@ def claimreview(corpus: Corpus, contested: list[Row]) -> dict[str, Any]:
     return {"@context": "https://schema.org", "@graph": items}
 
 
-def _party(key: str, contested: Row) -> dict[str, Any]:
+def _party(key: str, contested: ContestedRow) -> dict[str, Any]:
     type_ = contested["_types"].get(key)
     name = next((n for k, n in zip(contested["_targets"], contested["claim_by"].split("; "), strict=False) if k == key))
     return {"@type": _SCHEMA_ORG_TYPE.get(type_ or "", "Thing"), "name": name}

@@ -1,9 +1,13 @@
-"""The guideline features as scikit-learn transformers: :class:`GuidelineFeatures` turns the findings of
-:mod:`annotator.attribution.analysis` into a few binary columns (see :data:`FEATURES`), and :func:`make_features` joins
-them
-with word and character n-grams in a ``FeatureUnion``. The transformer follows scikit-learn's conventions and passes
-``parametrize_with_checks``: it takes a 1-D sequence of texts, or a 2-D array whose cells are joined into one text
-per row.
+"""The cue features as scikit-learn transformers: :class:`GuidelineFeatures` turns the findings of the cue analysis
+(:mod:`annotator.attribution.analysis`) into a few binary columns (see :data:`FEATURES`), and :func:`make_features`
+joins them with word and character n-grams in a ``FeatureUnion``.
+
+The class and the union's part keep the names ``GuidelineFeatures`` and ``"guideline"`` that saved models record
+(``model.skops`` stores the class path, the model card and the feature names the part's name); "guideline" itself
+means the annotator guideline (:mod:`annotator.guideline`) everywhere else.
+
+The transformer follows scikit-learn's conventions and passes ``parametrize_with_checks``: it takes a 1-D sequence
+of texts, or a 2-D array whose cells are joined into one text per row.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from annotator.classifier.inputs import input_texts
 
 
 class GuidelineFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
-    """The guideline's cues as binary columns (:data:`FEATURES`), one row per sentence.
+    """The cue analysis as binary columns (:data:`FEATURES`), one row per sentence.
 
     Parameters
     ----------
@@ -70,9 +74,10 @@ class GuidelineFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         return tags
 
 
-def make_features(*, guideline_weight: float = 1.0, chars: bool = False, min_df: int = 2) -> FeatureUnion:
-    """Guideline features plus word unigrams and bigrams and, with ``chars``, character 3- to 5-grams inside word
-    boundaries (TF-IDF weighted, :class:`annotator.classifier.ngrams.NgramTfidf`), in one ``FeatureUnion``.
+def make_features(*, cue_weight: float = 1.0, chars: bool = False, min_df: int = 2) -> FeatureUnion:
+    """Cue features (the part named ``"guideline"``) plus word unigrams and bigrams and, with ``chars``, character
+    3- to 5-grams inside word boundaries (TF-IDF weighted, :class:`annotator.classifier.ngrams.NgramTfidf`), in one
+    ``FeatureUnion``.
 
     Character n-grams are off by default: on the held-out topics they add 0.003 macro-F1 and 0.011 calibration
     error for four times the training time and memory (``benchmarks/train.py`` measures it)."""
@@ -84,4 +89,4 @@ def make_features(*, guideline_weight: float = 1.0, chars: bool = False, min_df:
     ]
     if chars:
         parts.append(("chars", NgramTfidf(analyzer="char_wb", ngram_range=(3, 5), min_df=min_df)))
-    return FeatureUnion(parts, transformer_weights={"guideline": guideline_weight})
+    return FeatureUnion(parts, transformer_weights={"guideline": cue_weight})

@@ -1,7 +1,7 @@
 """The classifier: build, train and evaluate the scikit-learn pipeline (pure: no files), and :class:`Model`, the
 :class:`~annotator.predictions.Predictor` that wraps a fitted pipeline with explanations.
 
-The pipeline is the guideline features plus word and character n-grams
+The pipeline is the cue features plus word and character n-grams
 (:func:`annotator.classifier.features.make_features`)
 into a multinomial logistic regression whose probabilities are calibrated by temperature scaling
 (``CalibratedClassifierCV(method="temperature", ensemble=False)``: one linear model, one temperature fitted on

@@ -104,11 +104,12 @@ def push_cmd(
 
     Example: annotator push data/articles --project "News claims" --overlap 2
     """
-    from annotator.studio.sync import load_predictor, push
+    from annotator.classifier.artefacts import load_predictor
+    from annotator.studio.sync import push
     from annotator.text.split import iter_rows
 
     columns = columns_from(kwargs)
-    predictor = load_predictor(model, no_model)
+    predictor = None if no_model else load_predictor(model)
     studio = connect(url, token)
     with reading(paths, columns, stdin_format) as (articles, read_report):
         report = push(

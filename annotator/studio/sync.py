@@ -71,16 +71,6 @@ def predict(predictor: Predictor, texts: list[str]) -> list[dict[str, Any]]:
     return out
 
 
-def load_predictor(model: str | None, no_model: bool = False) -> Predictor | None:
-    """The model to pre-annotate with: ``model`` (a directory), else the shipped default (``models/default``);
-    None with ``no_model``. A model that cannot be loaded is an error (:class:`~annotator.errors.ModelError`)."""
-    if no_model:
-        return None
-    from annotator.classifier.artefacts import load_predictor as load
-
-    return load(model)
-
-
 def _batches(items: Iterable[Task], size: int) -> Iterator[list[Task]]:
     it = iter(items)
     while batch := list(islice(it, size)):

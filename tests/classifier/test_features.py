@@ -1,4 +1,4 @@
-"""The guideline features: scikit-learn's estimator checks, and each feature on sentences written for the purpose
+"""The cue features: scikit-learn's estimator checks, and each feature on sentences written for the purpose
 (spans are checked against the text they should point at)."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from annotator.attribution.analysis import FEATURES, analyse
 from annotator.attribution.lexicon import lexicon
-from annotator.attribution.source_phrase import PUNCT, Sentence, tokens
+from annotator.attribution.source_phrase import PUNCT, SentenceTokens, tokens
 from annotator.classifier.features import GuidelineFeatures, make_features
 
 
@@ -366,7 +366,7 @@ def test_stripped_punctuation_is_never_part_of_a_word():
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(st.text(max_size=80), st.lists(WORDS, max_size=30).map(" ".join), st.lists(WORDS).map("".join)))
 def test_offsets_hold_for_any_text(text):
-    s = Sentence(text)
+    s = SentenceTokens(text)
     s.locate()
     spans = list(zip(s.starts, s.ends, strict=True))
     if s.aligned:  # tokens of the lower-cased text, whose offsets are the text's
