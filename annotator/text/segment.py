@@ -153,7 +153,13 @@ def _segment(text: str, rules: BoilerplateRules, title: str | None, keep_boilerp
         else:
             kind = CAPTION
         prev_kind = kind
-        _sentences(line, start, end, kind, quotes, out)
+        # an opening quotation mark may be in the line (substring tests beat a regex here)
+        may_quote = "“" in line or "‘" in line or '"' in line or " '" in line or line[0] == "'"
+        if may_quote or _MAYBE_INNER.search(line) is not None or (line[0] in _LIST_START and _LIST_MARK.match(line)):
+            _sentences(line, start, kind, may_quote, quotes, out)
+        else:
+            quotes.carry = None  # one sentence, no quotation, no list
+            append(new(Sentence, (start, end, line, kind, None, None)))
     return out
 
 
@@ -198,15 +204,9 @@ class _Dropper:
         return rule
 
 
-def _sentences(line: str, start: int, end: int, kind: str, quotes: QuoteCounter, out: list[Sentence]) -> None:
-    """Append the sentences of one kept line (at ``[start, end)`` in the text) to ``out``."""
+def _sentences(line: str, start: int, kind: str, may_quote: bool, quotes: QuoteCounter, out: list[Sentence]) -> None:
+    """Append the sentences of one kept line that may hold several (at ``start`` in the text) to ``out``."""
     new = tuple.__new__
-    # an opening quotation mark may be in the line (substring tests beat a regex here)
-    may_quote = "“" in line or "‘" in line or '"' in line or " '" in line or line[0] == "'"
-    if not may_quote and _MAYBE_INNER.search(line) is None and not (line[0] in _LIST_START and _LIST_MARK.match(line)):
-        quotes.carry = None  # one sentence, no quotation, no list
-        out.append(new(Sentence, (start, end, line, kind, None, None)))
-        return
     quoted = quote_spans(line) if may_quote else []
     spans = _split_line(line, quoted)
     qids = quotes.assign(line, spans, quoted) if quoted else [None] * len(spans)
