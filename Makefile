@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 PORT   ?= 8080
 
-.PHONY: demo demo-stop test lint bench install clean model
+.PHONY: demo demo-stop test test-fast lint bench install clean model
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/pytest
+
+# The edit-test loop: everything but the tests marked studio (a real Label Studio), browser (chromium) or slow
+# (over ~5 s, or a model trained on data/train); no lint. `make test` still runs all of them.
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "not studio and not browser and not slow"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/segment.py

@@ -28,11 +28,15 @@ import gc
 import random
 import re
 import resource
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
+
+sys.path.append(str(Path(__file__).resolve().parents[1] / "tests"))  # for shared_data: where ../shared lives
+import shared_data
 
 from annotator.attribution.lexicon import lexicon
 from annotator.claims.articles import Corpus, corpus_of
@@ -41,9 +45,7 @@ from annotator.claims.neardup import all_pairs, similar_pairs, vectorise
 from annotator.io.articles import Article, read_articles
 
 ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT.parent / "shared" / "seeds"
-if not SEEDS.is_dir():
-    SEEDS = Path("/work/shared/seeds")
+SEEDS = shared_data.SEEDS
 WORD = re.compile(r"[A-Za-z][a-z]{3,}")
 NUMBER = re.compile(r"\b\d{2,}\b")
 T = TypeVar("T")
@@ -143,6 +145,7 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
+    shared_data.need_or_exit(SEEDS, pattern="*.txt")
 
     articles, truth = build(args.articles, args.seed)
     corpus = corpus_of(articles)

@@ -41,12 +41,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from statistics import median
 
+sys.path.append(str(Path(__file__).resolve().parents[1] / "tests"))  # for shared_data: where ../shared lives
 import psutil
+import shared_data
 
 from annotator.io.articles import read_articles
 
 ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS = shared_data.SEEDS
 ANNOTATOR = str(Path(sys.executable).parent / "annotator")
 _DONE = re.compile(r"(\d+) sentences? labelled by model")
 
@@ -189,6 +191,7 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3, help="rounds of every run, interleaved (default 3)")
     ap.add_argument("--dask-mb", type=float, help="corpus size in MB for the Dask runs (default: --mb)")
     args = ap.parse_args()
+    shared_data.need_or_exit(SEEDS, pattern="*.txt")
 
     model = ["--model", args.model] if args.model else []
     header = (

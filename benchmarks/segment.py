@@ -23,14 +23,16 @@ import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
+sys.path.append(str(Path(__file__).resolve().parents[1] / "tests"))  # for shared_data: where ../shared lives
 import pysbd
+import shared_data
 
 from annotator.io.articles import read_articles
 from annotator.text.segment import segment
 
 ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT.parent / "shared" / "seeds"
-GOLDEN = ROOT.parent / "shared" / "data" / "golden_rules_en.txt"
+SEEDS = shared_data.SEEDS
+GOLDEN = shared_data.GOLDEN_RULES
 
 
 def corpus(megabytes: float) -> list[str]:
@@ -70,6 +72,8 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=5, help="runs of our splitter; best counts (default 5)")
     ap.add_argument("--check", action="store_true", help="exit 1 if the target is not met")
     args = ap.parse_args()
+    shared_data.need_or_exit(SEEDS, pattern="*.txt")
+    shared_data.need_or_exit(GOLDEN)
 
     texts = corpus(args.mb)
     nbytes = sum(len(t.encode()) for t in texts)

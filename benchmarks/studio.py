@@ -31,8 +31,11 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+sys.path.append(str(Path(__file__).resolve().parents[1] / "tests"))  # for shared_data: where ../shared lives
+import shared_data
+
 ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS = shared_data.SEEDS
 TEMPLATE = ROOT / ".cache" / f"label-studio-{version('label-studio')}-template"  # made by the test suite
 
 
@@ -190,6 +193,7 @@ def main() -> None:
     parser.add_argument("--step", help=argparse.SUPPRESS)
     parser.add_argument("--title", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    shared_data.need_or_exit(SEEDS, pattern="*.txt")
     if args.step:
         print(json.dumps(step(args.step, args.url, args.token, args.n, args.batch_size, args.title)))
         return

@@ -1,6 +1,8 @@
 """Shared fixtures: a real Label Studio server for the session (started with the real ``annotator studio`` command),
 a connection to it, a small real scikit-learn model behind the ``Predictor`` protocol, and annotator's own model
-trained here on the seed corpus (``model_dir``).
+trained here on the seed corpus (``model_dir``), and the shared data outside the repository (``seeds_dir``,
+``golden_rules_file``, ``realnews_dev_dir``, ``labels_spec``), located by ``shared_data.py`` and skipped with the
+missing path as reason when absent (failed instead under ``ANNOTATOR_REQUIRE_SHARED=1``).
 
 The first run migrates a fresh Label Studio database (a minute or two on a busy machine) and keeps the migrated, empty
 data directory under ``.cache/`` as a template; later sessions copy it, so the server starts in seconds. Each session
@@ -27,11 +29,53 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+# tests/ on sys.path, so that the tests (imported with --import-mode=importlib) can `import shared_data`
+sys.path.append(str(Path(__file__).resolve().parent))
+import shared_data
+
 REPO = Path(__file__).resolve().parents[1]
 ARTICLES = REPO / "data" / "articles"
 ARTEFACTS = REPO / "test-artefacts"  # gitignored: screenshots and logs worth looking at
 CACHE = REPO / ".cache"
 ANNOTATOR = str(Path(sys.executable).parent / "annotator")
+
+# -- shared data: ../shared (or $ANNOTATOR_SHARED), never part of the repository -----------------------------------
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", f"{shared_data.MARKER}(reason): a parameter for shared data that is missing")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test parametrised over shared files that are missing fails, when they are required, with the reason naming
+    the path (``shared_data.seed_params``; when they are not required, the parameter carries a skip mark instead)."""
+    mark = item.get_closest_marker(shared_data.MARKER)
+    if mark is not None:
+        shared_data.missing(str(mark.args[0]))
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    """The scraped seed articles (``*.txt``)."""
+    return shared_data.need(shared_data.SEEDS, pattern="*.txt")
+
+
+@pytest.fixture(scope="session")
+def golden_rules_file() -> Path:
+    """The Golden Rules of sentence splitting, one JSON object per line."""
+    return shared_data.need(shared_data.GOLDEN_RULES)
+
+
+@pytest.fixture(scope="session")
+def realnews_dev_dir() -> Path:
+    """Real news articles with two annotators' labels and a gold set."""
+    return shared_data.need(shared_data.REALNEWS_DEV, pattern="*.txt")
+
+
+@pytest.fixture(scope="session")
+def labels_spec() -> Path:
+    """The labelling guideline (``spec/labels.md``)."""
+    return shared_data.need(shared_data.LABELS_SPEC)
 
 
 @dataclass(frozen=True)
@@ -57,6 +101,22 @@ def _template() -> Path:
     shutil.rmtree(template, ignore_errors=True)
     building.rename(template)
     return template
+
+
+# Markers that follow from the fixtures a test asks for, directly or through another fixture, so that they cannot be
+# forgotten: a real Label Studio (the template is built by starting one once) is `studio`; annotator's model trained
+# on data/train (``model_dir``, several seconds of training per session) is `slow`.
+STUDIO_FIXTURES = frozenset({"studio_server", "studio_template"})
+SLOW_FIXTURES = frozenset({"model_dir"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & STUDIO_FIXTURES:
+            item.add_marker(pytest.mark.studio)
+        if used & SLOW_FIXTURES:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

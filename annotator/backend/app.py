@@ -199,9 +199,7 @@ class _Endpoints:
         self.remember(project)
         if self.trainer is None:
             if action == "START_TRAINING":
-                raise BadRequestError(
-                    409, "retraining is off: start `annotator serve` where it can reach Label Studio (--url, --token)"
-                )
+                raise BadRequestError(409, "retraining is off: the backend reaches no Label Studio to read labels from")
             return JSONResponse({"status": "ignored", "action": action, "reason": "retraining is off"})
         state = self.trainer.notify(action, project)
         return JSONResponse({"status": state, "action": action, "model_version": self.holder.model_version})

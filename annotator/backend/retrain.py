@@ -50,7 +50,7 @@ def read_seed(paths: Sequence[str | Path]) -> list[Labelled]:
 
     for path in paths:
         if not Path(path).exists():
-            raise InputError(str(path), "seed corpus not found; pass --seed with labelled sentences (data/train)")
+            raise InputError(str(path), "seed corpus not found (labelled sentences, as in data/train)")
     report = CorpusReport()
     frame = read_labelled(paths, report=report)
     if report.errors:

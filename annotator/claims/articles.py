@@ -6,16 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from annotator.attribution.sources import ArticleInput, infer_outlet
 from annotator.errors import InputError
+from annotator.io import Row
 from annotator.io.articles import DEFAULT_COLUMNS, Article, Columns, ErrorHandler, ReadReport, read_articles
 from annotator.io.labelled import CorpusReport, read_labelled
 from annotator.text.boilerplate import BoilerplateRules, load_rules
 from annotator.text.split import article_rows
-
-Row = dict[str, Any]
 
 
 @dataclass

@@ -38,7 +38,6 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -49,6 +48,7 @@ from annotator.attribution.quantities import align, quantities
 from annotator.attribution.sources import OUTLET, AliasIndex, Attribution, SentenceSources, attribute, portable_key
 from annotator.claims.articles import Corpus
 from annotator.claims.neardup import Pairs, similar_pairs, vectorise
+from annotator.io import Row
 
 NUMBER_CHANGED = "number_changed"
 HEDGE_ADDED = "hedge_added"
@@ -70,8 +70,6 @@ CHANGE_TYPES = (
 )
 _MAX_GAP = 20  # characters between a source and its cue beyond which the phrase is shortened
 _BE = re.compile(r"^(?:is|are|was|were|it is|it's|be)\s+")
-
-Row = dict[str, Any]
 
 
 @dataclass(frozen=True)

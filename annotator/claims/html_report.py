@@ -25,6 +25,7 @@ from annotator.attribution.sources import SentenceSources
 from annotator.claims.articles import Corpus
 from annotator.claims.claimreview import claimreview, contested_rows
 from annotator.claims.ledger import LedgerResult, label_names
+from annotator.io import Row
 from annotator.io.write import atomic_path
 from annotator.labels import CONTESTED
 from annotator.resources import schema_path
@@ -44,8 +45,6 @@ _CHANGE_NAMES = {
     "title_changed": "title changed",
     "citation": "citation",
 }
-
-Row = dict[str, Any]
 
 
 @dataclass

@@ -31,17 +31,15 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from annotator.attribution.sources import ANONYMOUS_TYPES, AliasIndex, SentenceSources, attribute
 from annotator.claims.articles import Corpus
 from annotator.errors import SchemaError
+from annotator.io import Row
 from annotator.labels import CONTESTED, labels
 from annotator.predictions import Predictor
 
 _BATCH = 4096
-
-Row = dict[str, Any]
 
 
 @dataclass

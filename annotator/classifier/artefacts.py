@@ -181,7 +181,7 @@ def read_card(path: str | Path | None = None) -> dict[str, Any]:
     card_path = directory / CARD_FILE
     if not card_path.is_file():
         if not directory.exists():
-            raise ModelError(f"{directory}: no such model directory; train one with `annotator train DATA --out DIR`")
+            raise ModelError(f"{directory}: no such model directory (train one with `annotator train`)")
         raise ModelError(f"{directory}: no {CARD_FILE}; not a saved model (train one with `annotator train`)")
     try:
         card = json.loads(card_path.read_text(encoding="utf-8"))

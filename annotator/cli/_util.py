@@ -1,9 +1,11 @@
 """What the commands share: the context settings, the options for reading articles and for reaching Label Studio,
-the progress display and the closing summary line. Commands import this module; it imports no command.
+the progress display, the closing summary line and the check for an optional extra. Commands import this module; it
+imports no command.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -13,12 +15,47 @@ from typing import Any
 
 import click
 
-from annotator.errors import InputError, StudioError
+from annotator.errors import AnnotatorError, InputError, StudioError
 from annotator.io.articles import Columns, ReadReport, expand_inputs, read_articles
 from annotator.studio.client import TOKEN_ENV, URL_ENV, Studio
 from annotator.studio.local import CREDENTIALS, DEFAULT_DIR, DEFAULT_PORT, credentials, running
 
 CONTEXT: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+# -- optional extras -------------------------------------------------------------------------------
+
+#: the optional modules commands import, and the extra of pyproject.toml that installs each
+EXTRAS = {
+    "label_studio": "studio",  # the Label Studio server `annotator studio` runs
+    "label_studio_sdk": "studio",  # the client of push, pull, connect, agreement --project and serve's retraining
+    "starlette": "serve",
+    "uvicorn": "serve",
+    "dask": "dask",
+    "distributed": "dask",
+}
+
+
+class MissingExtraError(AnnotatorError):
+    """A command needs an optional extra that is not installed."""
+
+
+def require(*modules: str, command: str | None = None) -> None:
+    """Import ``modules`` (names in :data:`EXTRAS`); if one is not installed, raise :class:`MissingExtraError` with the
+    one line that says which extra to install, e.g. "annotator serve needs the 'serve' extra (starlette is
+    missing): pip install 'annotator[serve]'". ``command`` defaults to the running command's name."""
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            extra = EXTRAS[module]
+            if command is None:
+                ctx = click.get_current_context(silent=True)
+                command = ctx.command_path if ctx is not None else "this command"
+            raise MissingExtraError(
+                f"{command} needs the {extra!r} extra ({exc.name or module} is missing): "
+                f"pip install 'annotator[{extra}]'"
+            ) from exc
 
 
 # -- reading articles ----------------------------------------------------------------------------
@@ -106,6 +143,20 @@ def finish(report: ReadReport, what: str) -> None:
         sys.exit(1)
 
 
+def output_format(output: str | None, fmt: str | None) -> str:
+    """The format of a command's output: ``--format``, else ``-o``'s suffix, else JSONL; what the library finds
+    wrong, with the option that fixes it."""
+    from annotator.io.write import format_for
+
+    try:
+        chosen = fmt or format_for(output, None)
+    except InputError as err:
+        raise InputError(err.where, f"{err.reason}; pass --format") from None
+    if chosen == "parquet" and (output is None or output == "-"):
+        raise InputError("--format parquet", "Parquet needs an output file; pass -o FILE")
+    return chosen
+
+
 # -- reaching Label Studio ------------------------------------------------------------------
 
 
@@ -127,7 +178,9 @@ def connection_options(fn: Any) -> Any:
 
 def connect(url: str | None, token: str | None) -> Studio:
     """A checked connection. Without a token: the local studio's credentials in ./.studio; without a URL: the
-    local studio started from ./.studio if it runs, else port 8080 on this machine."""
+    local studio started from ./.studio if it runs, else port 8080 on this machine. Raises
+    :class:`MissingExtraError` without the studio extra, before asking for a token."""
+    require("label_studio_sdk")
     if not token:
         local = Path(DEFAULT_DIR) / CREDENTIALS
         if not local.exists():

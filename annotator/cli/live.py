@@ -12,17 +12,19 @@ import click
 
 from annotator.cli._util import (
     CONTEXT,
+    MissingExtraError,
     columns_from,
     connect,
     connection_options,
     finish,
     input_options,
+    output_format,
     parse_auth,
     reading,
+    require,
 )
 from annotator.errors import InputError, StudioError
 
-DEFAULT_SEED = "data/train"
 DEFAULT_MODELS_DIR = "models/live"
 UNCERTAINTY_SAMPLING = "Uncertainty sampling"  # Label Studio's name: next task = lowest prediction score
 #: thread-count variables of the BLAS libraries numpy may be built with (as Dask sets them for its workers)
@@ -46,7 +48,8 @@ BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
     "seed_paths",
     multiple=True,
     type=click.Path(),
-    help=f"Labelled sentences always trained on, with the project's labels (repeatable). Default: {DEFAULT_SEED}.",
+    help="Labelled sentences always trained on, with the project's labels (repeatable). Default: the seed corpus "
+    "shipped with annotator (data/train).",
 )
 @click.option(
     "--models-dir",
@@ -100,6 +103,7 @@ def serve_cmd(
     """
     import logging
 
+    require("starlette", "uvicorn")
     from annotator.backend.app import ModelHolder, Settings, create_app, serve
     from annotator.classifier.artefacts import load_predictor
 
@@ -111,8 +115,7 @@ def serve_cmd(
     studio = None if no_retrain else _studio_to_retrain_from(url, token)
     retrainer = None
     if studio is not None:
-        seed = seed_paths or (DEFAULT_SEED,)
-        retrainer = _retrainer(holder, studio, seed, Path(models_dir), retrain_every, auth=auth, refresh=refresh)
+        retrainer = _retrainer(holder, studio, seed_paths, Path(models_dir), retrain_every, auth=auth, refresh=refresh)
     mode = f"retraining every {retrain_every} annotations" if retrainer else "predicting only"
     click.echo(f"serving model {predictor.model_version} on http://{host}:{port}, {mode}", err=True)
     try:
@@ -129,7 +132,7 @@ def _studio_to_retrain_from(url: str | None, token: str | None) -> Any:
     asked for explicitly."""
     try:
         return connect(url, token)
-    except StudioError as exc:
+    except (StudioError, MissingExtraError) as exc:
         if url or token:  # asked for explicitly: that is an error
             raise
         click.echo(f"no Label Studio to retrain from ({exc}); predicting only", err=True)
@@ -139,7 +142,7 @@ def _studio_to_retrain_from(url: str | None, token: str | None) -> Any:
 def _retrainer(
     holder: Any,
     studio: Any,
-    seed_paths: Sequence[str],
+    seed_paths: Sequence[str | Path],
     models_dir: Path,
     every: int,
     *,
@@ -149,6 +152,14 @@ def _retrainer(
     """A retrainer that swaps new models into ``holder`` and publishes each new version to the project."""
     from annotator.backend.retrain import Retrainer, project_labels, read_seed
     from annotator.classifier.artefacts import load_predictor
+    from annotator.resources import seed_files
+
+    try:
+        seed = read_seed(seed_paths or seed_files())
+    except InputError as err:
+        if Path(err.where).exists():
+            raise
+        raise InputError(err.where, f"{err.reason}; pass --seed") from None
 
     def publish(project: int, old: str, new: str) -> None:
         studio.set_backend_version(project, old, new, basic_auth=auth)
@@ -158,7 +169,7 @@ def _retrainer(
     return Retrainer(
         holder,
         fetch=lambda project: project_labels(studio, project),
-        seed=read_seed(seed_paths),
+        seed=seed,
         models_dir=models_dir,
         load=load_predictor,
         publish=publish,
@@ -252,6 +263,8 @@ def prelabel_cmd(
 
     if scheduler and engine != "dask":
         raise InputError("--scheduler", "needs --engine dask")
+    if engine == "dask":
+        require("dask", "distributed", command="annotator prelabel --engine dask")
     job = _job(output, fmt)
     columns = columns_from(kwargs)
     started = time.perf_counter()
@@ -292,12 +305,9 @@ def _one_blas_thread() -> None:
 
 def _job(output: str | None, fmt: str | None) -> Any:
     """The prelabel job for ``--format`` (default: from the output's suffix)."""
-    from annotator.io.write import format_for
     from annotator.prelabel.engines import Job
 
-    fmt = fmt or format_for(output, None)
-    if fmt == "parquet" and (output is None or output == "-"):
-        raise InputError("--format parquet", "Parquet needs an output file; pass -o FILE")
+    fmt = output_format(output, fmt)
     if fmt == "label-studio":
         from annotator.guideline import guideline
 

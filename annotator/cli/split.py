@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from annotator.cli._util import CONTEXT, columns_from, finish, input_options, reading
+from annotator.cli._util import CONTEXT, columns_from, finish, input_options, output_format, reading
 
 
 @click.command("split", context_settings=CONTEXT)
@@ -44,12 +44,12 @@ def split_cmd(
 
     Example: annotator split data/articles -o sentences.parquet
     """
-    from annotator.io.write import format_for, write_rows
+    from annotator.io.write import write_rows
     from annotator.text.boilerplate import load_rules
     from annotator.text.split import BOILERPLATE_COLUMN, COLUMNS, chunked, iter_rows
 
     columns = columns_from(kwargs)
-    fmt = format_for(output, fmt)
+    fmt = output_format(output, fmt)
     rules = load_rules(rules_path)
     out_columns = list(COLUMNS) + ([BOILERPLATE_COLUMN] if keep_boilerplate else [])
     with reading(paths, columns, stdin_format) as (articles, report):

@@ -15,10 +15,12 @@ from annotator.cli._util import (
     connection_options,
     finish,
     input_options,
+    output_format,
     reading,
+    require,
 )
 from annotator.errors import InputError, StudioError
-from annotator.studio.local import CREDENTIALS, DEFAULT_DIR, DEFAULT_PORT, LocalStudio, Postgres
+from annotator.studio.local import CREDENTIALS, DEFAULT_DIR, DEFAULT_PORT, LocalStudio, Postgres, healthy
 
 
 @click.command("studio", context_settings=CONTEXT)
@@ -50,10 +52,13 @@ def studio_cmd(
 
     Example: annotator studio --port 8080 --data-dir .studio
     """
+    require("label_studio")
     postgres = None
     if postgres_host:
         postgres = Postgres(postgres_host, postgres_port, postgres_db, postgres_user, postgres_password or "")
     local = LocalStudio(data_dir, port=port, postgres=postgres)
+    if healthy(local.url, timeout=0.5):
+        raise StudioError(f"something already answers on {local.url}; choose another --port")
     click.echo(f"starting Label Studio on {local.url} (log: {local.log_path}) ...", err=True)
     local.start()
 
@@ -146,11 +151,11 @@ def pull_cmd(
 
     Example: annotator pull --project "News claims" -o labels.parquet
     """
-    from annotator.io.write import format_for, write_rows
+    from annotator.io.write import write_rows
     from annotator.studio.sync import pull
     from annotator.studio.tasks import ANNOTATION_COLUMNS, COLUMN_TYPES, RESOLVED_COLUMNS
 
-    fmt = format_for(output, fmt)
+    fmt = output_format(output, fmt)
     result = pull(connect(url, token), title, resolved=resolved)
     columns = RESOLVED_COLUMNS if resolved else ANNOTATION_COLUMNS
     import pyarrow as pa
@@ -191,13 +196,14 @@ def agreement_cmd(
     if bool(title) == bool(labels_file):
         raise InputError("agreement", "give either --project TITLE or a labels file, not both or neither")
     if title:
+        require("label_studio_sdk", command="annotator agreement --project")
         from annotator.studio.sync import pull
 
         rows = pd.DataFrame(pull(connect(url, token), title).rows)
     else:
         rows = _read_labels(str(labels_file))
     result = agreement(rows)
-    click.echo(summary(result))
+    click.echo(summary(result, more=" (use --disagreements FILE for all)"))
     if disagreements:
         out = result.disagreements.astype(object).where(result.disagreements.notna(), None)
         records = [{str(k): v for k, v in row.items()} for row in out.to_dict("records")]

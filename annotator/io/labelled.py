@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from annotator.errors import InputError
+from annotator.io import Row
+from annotator.io.files import cannot_read, format_of, open_text, suffixes, text_lines
 from annotator.labels import CONFIG_NAME, labels
 from annotator.resources import schema_path
 
@@ -41,10 +43,9 @@ TRAIN_SCHEMA = "train.schema.json"
 # learn from. Fixed, so the card's held-out metrics are comparable from one model to the next.
 HELD_OUT_TOPICS: tuple[str, ...] = ("migration", "science", "transport")
 COLUMNS = ("text", "label", "topic", "article_id", "kind", "source", "cue", "sentence_id", "annotations", "agreed")
-SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+FORMATS = ("jsonl", "csv", "parquet")
+SUFFIXES = suffixes(FORMATS)
 _SPAN_FIELDS = {"source": ("source", "source_span"), "cue": ("cue", "cue_span")}
-
-Row = dict[str, Any]
 
 
 @dataclass
@@ -79,39 +80,36 @@ def expand(paths: Iterable[str | Path]) -> list[Path]:
 
 def _records(path: Path) -> Iterator[tuple[str, Any]]:
     """(where, record) pairs of one file; a record that is not an object is yielded as it is, to be reported."""
-    fmt = SUFFIXES.get(path.suffix.lower())
-    if fmt is None:
-        raise InputError(str(path), f"unknown suffix {path.suffix!r}; expected one of {', '.join(SUFFIXES)}")
-    try:
-        if fmt == "parquet":
-            import pandas as pd
+    fmt = format_of(path, FORMATS)
+    if fmt == "parquet":
+        yield from _parquet_records(path)
+        return
+    if fmt == "csv":
+        with open_text(path) as fh:
+            for n, rec in enumerate(csv.DictReader(fh), start=2):
+                yield f"line {n} of {path}", rec
+        return
+    for n, line in text_lines(path):
+        if not line.strip():
+            continue
+        where = f"line {n} of {path}"
+        try:
+            yield where, json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield where, InputError(where, f"not valid JSON: {exc.msg} (col {exc.colno})")
 
-            frame = pd.read_parquet(path)
-            for n, rec in enumerate(frame.to_dict(orient="records"), start=1):
-                yield f"row {n} of {path}", rec
-            return
-        with path.open(encoding="utf-8", newline="") as fh:
-            if fmt == "csv":
-                for n, rec in enumerate(csv.DictReader(fh), start=2):
-                    yield f"line {n} of {path}", rec
-                return
-            for n, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    yield f"line {n} of {path}", json.loads(line)
-                except json.JSONDecodeError as exc:
-                    yield (
-                        f"line {n} of {path}",
-                        InputError(f"line {n} of {path}", f"not valid JSON: {exc.msg} (col {exc.colno})"),
-                    )
-    except FileNotFoundError as exc:
-        raise InputError(str(path), "no such file") from exc
-    except UnicodeDecodeError as exc:
-        reason = f"not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); re-encode it as UTF-8"
-        raise InputError(str(path), reason) from exc
-    except (OSError, ValueError) as exc:
-        raise InputError(str(path), f"cannot read: {exc}") from exc
+
+def _parquet_records(path: Path) -> Iterator[tuple[str, Any]]:
+    import pandas as pd
+
+    try:
+        frame = pd.read_parquet(path)
+    except OSError as exc:
+        raise cannot_read(path, exc) from exc
+    except ValueError as exc:  # pyarrow's ArrowInvalid: not a Parquet file
+        raise InputError(str(path), f"cannot read ({exc})") from exc
+    for n, rec in enumerate(frame.to_dict(orient="records"), start=1):
+        yield f"row {n} of {path}", rec
 
 
 def _missing(value: Any) -> bool:
@@ -250,46 +248,59 @@ def read_labelled(
         annotation).
     """
     report = report if report is not None else CorpusReport()
-    corpus: list[Row] = []
-    pulled: list[Row] = []
-    order: list[tuple[str, int]] = []  # ("corpus"|"pulled", index) in input order
 
     def fail(err: InputError) -> None:
         report.errors.append(err)
         if on_error is not None:
             on_error(err)
 
+    corpus: list[Row] = []
+    pulled: list[Row] = []
+    order: list[tuple[list[Row], int]] = []  # (corpus or pulled, index) in input order
     for path in expand(paths):
         report.files += 1
         try:
             for where, rec in _records(path):
-                if isinstance(rec, InputError):
-                    fail(rec)
-                    continue
                 try:
-                    if not isinstance(rec, dict):
-                        raise InputError(where, f"expected a JSON object; got {type(rec).__name__}")
-                    if "annotator" in rec or ("sentence_id" in rec and "topic" not in rec):
-                        row = _pulled_row(where, rec)
-                        if row is None:
-                            report.skipped += 1
-                            continue
-                        report.annotations += 1
-                        pulled.append(row)
-                        order.append(("pulled", len(pulled) - 1))
-                    else:
-                        corpus.append(_corpus_row(where, rec))
-                        order.append(("corpus", len(corpus) - 1))
+                    row, table = _row(where, rec, corpus, pulled)
                 except InputError as err:
                     fail(err)
+                    continue
+                if row is None:
+                    report.skipped += 1
+                    continue
+                if table is pulled:
+                    report.annotations += 1
+                table.append(row)
+                order.append((table, len(table) - 1))
         except InputError as err:
             fail(err)
-    resolved = _resolve(pulled, report)
+    rows = _in_order(order, pulled, _resolve(pulled, report))
+    report.rows = len(rows)
+    import pandas as pd  # pandas only when a table is made: commands that need none start faster
+
+    return pd.DataFrame.from_records(rows, columns=list(COLUMNS))
+
+
+def _row(where: str, rec: Any, corpus: list[Row], pulled: list[Row]) -> tuple[Row | None, list[Row]]:
+    """One record as a row and the table it belongs to: ``pulled`` (an annotation; None if it has no label) or
+    ``corpus``."""
+    if isinstance(rec, InputError):
+        raise rec
+    if not isinstance(rec, dict):
+        raise InputError(where, f"expected a JSON object; got {type(rec).__name__}")
+    if "annotator" in rec or ("sentence_id" in rec and "topic" not in rec):
+        return _pulled_row(where, rec), pulled
+    return _corpus_row(where, rec), corpus
+
+
+def _in_order(order: list[tuple[list[Row], int]], pulled: list[Row], resolved: dict[str, Row]) -> list[Row]:
+    """Corpus rows and resolved pulled sentences (at the place of their first annotation), in input order."""
     seen: set[str] = set()
     rows: list[Row] = []
-    for kind, i in order:
-        if kind == "corpus":
-            rows.append(corpus[i])
+    for table, i in order:
+        if table is not pulled:
+            rows.append(table[i])
             continue
         sid = pulled[i]["sentence_id"]
         if sid in seen:
@@ -298,10 +309,7 @@ def read_labelled(
         match = resolved.get(sid)
         if match is not None:
             rows.append(match)
-    report.rows = len(rows)
-    import pandas as pd  # pandas only when a table is made: commands that need none start faster
-
-    return pd.DataFrame.from_records(rows, columns=list(COLUMNS))
+    return rows
 
 
 def data_hash(frame: pd.DataFrame) -> str:

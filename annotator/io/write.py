@@ -1,38 +1,142 @@
-"""Write row streams as JSONL, CSV or Parquet: to standard output, or atomically to a file
-(a temporary file in the same directory, renamed over the target once complete)."""
+"""Write row streams as JSONL, CSV or Parquet (or a JSON array): to standard output, or atomically to a file
+(a temporary file in the same directory, renamed over the target once complete).
+
+Writing is two steps, so that rows can be encoded where they are made (a worker process) and written where the
+file is (the driver): :func:`encode` turns a chunk of rows into bytes, :func:`write_encoded` writes encoded chunks
+in order. :func:`write_rows` does both. Whichever command writes them, the same rows give the same bytes: JSON by
+orjson (compact: no space after ``:`` or ``,``; non-ASCII characters as they are), CSV with ``\\n`` line ends and
+nested values (lists, structs) as JSON text, Parquet through Arrow.
+"""
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
-import json
+import io
 import os
+import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
+
 from annotator.errors import InputError
+from annotator.io import Row
+from annotator.io.files import SUFFIX_FORMATS
 
 FORMATS = ("jsonl", "csv", "parquet")
-_SUFFIX_FORMAT = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+#: what :func:`encode` and :func:`write_encoded` write: :data:`FORMATS` and ``json``, one JSON array of the rows
+ENCODINGS = (*FORMATS, "json")
+#: output suffixes: those of :data:`~annotator.io.files.SUFFIX_FORMATS` in :data:`FORMATS`, and ``.json`` as JSONL
+OUTPUT_SUFFIXES = {**{s: f for s, f in SUFFIX_FORMATS.items() if f in FORMATS}, ".json": "jsonl"}
+_JSON = orjson.OPT_SERIALIZE_NUMPY
+_JSONL = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_APPEND_NEWLINE
+_INT_COLUMNS = {"index": "int64", "start": "int64", "end": "int64"}  # the sentence table's integer columns
 
-Row = dict[str, Any]
+#: a chunk of rows as :func:`encode` made it: bytes, or a binary file holding them
+Encoded = bytes | IO[bytes]
 
 
 def format_for(path: str | None, fmt: str | None) -> str:
     """The output format: the one asked for, else the file's suffix, else JSONL."""
     if fmt:
-        if fmt not in FORMATS:
-            raise InputError("--format", f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+        _check_format(fmt, FORMATS)
         return fmt
     if path and path != "-":
         suffix = Path(path).suffix.lower()
-        if suffix in _SUFFIX_FORMAT:
-            return _SUFFIX_FORMAT[suffix]
-        raise InputError(path, f"cannot tell the format from suffix {suffix or '(none)'!r}; pass --format")
+        if suffix in OUTPUT_SUFFIXES:
+            return OUTPUT_SUFFIXES[suffix]
+        known = ", ".join(sorted(OUTPUT_SUFFIXES))
+        raise InputError(path, f"cannot tell the format from suffix {suffix or '(none)'!r} (known: {known})")
     return "jsonl"
+
+
+def _check_format(fmt: str, known: Sequence[str]) -> None:
+    if fmt not in known:
+        raise InputError("output", f"unknown format {fmt!r}; expected one of {', '.join(known)}")
+
+
+def _json_default(value: Any) -> Any:
+    """What orjson cannot write itself: other numpy values and sequences (as their Python values)."""
+    for convert in ("item", "tolist"):
+        if hasattr(value, convert):
+            return getattr(value, convert)()
+    raise TypeError(f"cannot write a {type(value).__name__} as JSON")
+
+
+def json_bytes(value: Any) -> bytes:
+    """One value as compact JSON (the JSON of every writer here)."""
+    return orjson.dumps(value, default=_json_default, option=_JSON)
+
+
+def encode(
+    rows: Sequence[Row],
+    *,
+    fmt: str,
+    columns: Sequence[str],
+    types: Mapping[str, Any] | None = None,
+    nested: Collection[str] | None = None,
+) -> bytes:
+    """A chunk of rows as bytes in ``fmt`` (one of :data:`ENCODINGS`), to be written by :func:`write_encoded`.
+
+    JSONL and JSON write every key of each row; CSV writes ``columns`` (no header: the writer adds it), the values
+    of nested ``types`` (or of the ``nested`` columns, if given) as JSON text; Parquet (an Arrow IPC stream of the
+    chunk) writes ``columns`` with ``types`` (see :func:`arrow_schema`). A JSON chunk is its rows separated by
+    ``,\\n``, without brackets.
+    """
+    if fmt == "jsonl":
+        dumps, default = orjson.dumps, _json_default
+        return b"".join([dumps(row, default=default, option=_JSONL) for row in rows])
+    if fmt == "json":
+        return b",\n".join([json_bytes(row) for row in rows])
+    if fmt == "csv":
+        return _encode_csv(rows, columns, _nested_columns(types) if nested is None else nested)
+    _check_format(fmt, ENCODINGS)
+    import pyarrow as pa
+
+    schema = arrow_schema(columns, types)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, schema) as writer:
+        writer.write_table(pa.Table.from_pylist(list(rows), schema=schema))
+    return bytes(sink.getvalue())
+
+
+def _encode_csv(rows: Sequence[Row], columns: Sequence[str], nested: Collection[str]) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    if nested:
+        dumps = json_bytes
+        writer.writerows(
+            [
+                [dumps(row[c]).decode("utf-8") if c in nested and c in row else row.get(c) for c in columns]
+                for row in rows
+            ]
+        )
+    else:
+        writer.writerows([[row.get(c) for c in columns] for row in rows])
+    return buf.getvalue().encode("utf-8")
+
+
+def _nested_columns(types: Mapping[str, Any] | None) -> tuple[str, ...]:
+    if not types:
+        return ()
+    import pyarrow as pa
+
+    return tuple(c for c, t in types.items() if not isinstance(t, str) and pa.types.is_nested(t))
+
+
+def arrow_schema(columns: Sequence[str], types: Mapping[str, Any] | None = None) -> Any:
+    """The Arrow schema of rows with ``columns``: strings, except ``index``, ``start`` and ``end`` (int64) and the
+    columns in ``types`` (pyarrow types, or their names: ``"int64"``, ``"float64"``, ``"bool"``)."""
+    import pyarrow as pa
+
+    known = {**_INT_COLUMNS, **(types or {})}
+    resolved = {c: pa.type_for_alias(t) if isinstance(t, str) else t for c, t in known.items()}
+    return pa.schema([(c, resolved.get(c, pa.string())) for c in columns])
 
 
 @contextlib.contextmanager
@@ -74,71 +178,113 @@ def write_rows(
     once complete, and only if ``commit_if(rows written)`` is true (default: always). ``types``
     gives the Parquet types of columns that are not strings: pyarrow types, or their names (``"int64"``,
     ``"float64"``, ``"bool"``); in CSV, values of nested types (lists, structs, maps) are written as JSON text."""
-    nested = _nested_columns(types)
+    _check_format(fmt, FORMATS)
+    n = 0
+
+    def encoded() -> Iterator[bytes]:
+        nonlocal n
+        for chunk in chunks:
+            yield encode(chunk, fmt=fmt, columns=columns, types=types)
+            n += len(chunk)
+
+    check = None if commit_if is None else (lambda: commit_if(n))
+    return n if write_encoded(encoded(), path, fmt=fmt, columns=columns, types=types, commit_if=check) else 0
+
+
+def write_encoded(
+    parts: Iterable[Encoded],
+    path: str | None,
+    *,
+    fmt: str,
+    columns: Sequence[str],
+    types: Mapping[str, Any] | None = None,
+    commit_if: Callable[[], bool] | None = None,
+) -> bool:
+    """Write chunks made by :func:`encode` (bytes, or binary files holding them), in order, to ``path`` or to
+    standard output (``None`` or ``-``; not for Parquet), with what the format needs around them (the CSV header,
+    the brackets of a JSON array). Returns whether the output was written.
+
+    A file is written to a temporary name and renamed over ``path`` once complete, and only if ``commit_if()`` is
+    true (default: always); otherwise ``path`` is left as it was.
+    """
+    _check_format(fmt, ENCODINGS)
     if path is None or path == "-":
         if fmt == "parquet":
-            raise InputError("--format parquet", "Parquet needs an output file; pass -o FILE")
-        return _write_stream(chunks, sys.stdout, fmt=fmt, columns=columns, nested=nested)
-    n = 0
+            raise InputError("standard output", "Parquet needs an output file")
+        sys.stdout.flush()  # what was printed before comes first
+        _write_stream(parts, _stdout_bytes(), fmt=fmt, columns=columns)
+        return True
     try:
         with atomic_path(path) as tmp:
             if fmt == "parquet":
-                n = _write_parquet(chunks, tmp, columns=columns, types=types)
+                _write_parquet(parts, tmp, schema=arrow_schema(columns, types))
             else:
-                with tmp.open("w", encoding="utf-8", newline="") as fh:
-                    n = _write_stream(chunks, fh, fmt=fmt, columns=columns, nested=nested)
-            if commit_if is not None and not commit_if(n):
+                with tmp.open("wb") as fh:
+                    _write_stream(parts, fh, fmt=fmt, columns=columns)
+            if commit_if is not None and not commit_if():
                 raise DiscardOutputError
     except DiscardOutputError:
-        return 0
-    return n
+        return False
+    return True
 
 
-def _nested_columns(types: Mapping[str, Any] | None) -> tuple[str, ...]:
-    if not types:
-        return ()
-    import pyarrow as pa
-
-    return tuple(c for c, t in types.items() if not isinstance(t, str) and pa.types.is_nested(t))
-
-
-def _write_stream(
-    chunks: Iterable[Sequence[Row]], fh: IO[str], *, fmt: str, columns: Sequence[str], nested: Sequence[str] = ()
-) -> int:
-    n = 0
-    if fmt == "jsonl":
-        dumps = json.dumps
-        for chunk in chunks:
-            fh.write("".join(dumps(row, ensure_ascii=False) + "\n" for row in chunk))
-            n += len(chunk)
-    elif fmt == "csv":
-        writer = csv.DictWriter(fh, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
-        writer.writeheader()
-        dumps = json.dumps
-        for chunk in chunks:
-            if nested:
-                writer.writerows({**row, **{c: dumps(row[c]) for c in nested if c in row}} for row in chunk)
-            else:
-                writer.writerows(chunk)
-            n += len(chunk)
-    else:
-        raise InputError("--format", f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+def _write_stream(parts: Iterable[Encoded], fh: IO[bytes], *, fmt: str, columns: Sequence[str]) -> None:
+    if fmt == "csv":
+        fh.write(_encode_csv([dict(zip(columns, columns, strict=True))], columns, ()))
+    elif fmt == "json":
+        fh.write(b"[\n")
+    first = True
+    for part in parts:
+        if fmt == "json" and _nbytes(part):
+            if not first:
+                fh.write(b",\n")
+            first = False
+        if isinstance(part, bytes):
+            fh.write(part)
+        else:
+            shutil.copyfileobj(part, fh, 1 << 20)
+    if fmt == "json":
+        fh.write(b"\n]\n")
     fh.flush()
-    return n
 
 
-def _write_parquet(
-    chunks: Iterable[Sequence[Row]], path: Path, *, columns: Sequence[str], types: Mapping[str, Any] | None = None
-) -> int:
+def _stdout_bytes() -> IO[bytes]:
+    """Standard output for bytes: its buffer, or (a notebook's stream has none) a writer that decodes into it."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is not None:
+        return buffer  # type: ignore[no-any-return]
+    return io.BufferedWriter(_Decoding(sys.stdout))
+
+
+class _Decoding(io.RawIOBase):
+    """Bytes written here go to a text stream, decoded as UTF-8 (a character split between writes is kept whole)."""
+
+    def __init__(self, text: IO[str]) -> None:
+        self.text = text
+        self.decoder = codecs.getincrementaldecoder("utf-8")()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.text.write(self.decoder.decode(bytes(data)))
+        return len(data)
+
+    def flush(self) -> None:
+        self.text.flush()
+
+
+def _nbytes(part: Encoded) -> int:
+    if isinstance(part, bytes):
+        return len(part)
+    return os.fstat(part.fileno()).st_size - part.tell()
+
+
+def _write_parquet(parts: Iterable[Encoded], path: Path, *, schema: Any) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    known = {"index": pa.int64(), "start": pa.int64(), "end": pa.int64()}
-    known.update({c: pa.type_for_alias(t) if isinstance(t, str) else t for c, t in (types or {}).items()})
-    schema = pa.schema([(c, known.get(c, pa.string())) for c in columns])
-    n = 0
     with pq.ParquetWriter(path, schema) as writer:
-        for chunk in chunks:
-            writer.write_table(pa.Table.from_pylist(list(chunk), schema=schema))
-            n += len(chunk)
-    return n
+        for part in parts:
+            with pa.ipc.open_stream(part) as reader:
+                writer.write_table(reader.read_all())

@@ -26,166 +26,27 @@ Engines
 
 from __future__ import annotations
 
-import gc
-import io
 import itertools
 import os
 import shutil
-from collections import Counter
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import IO, Any
-
-import orjson
+from typing import Any
 
 from annotator.errors import InputError, ModelError
 from annotator.io.articles import Article
-from annotator.io.write import DiscardOutputError, atomic_path
 from annotator.predictions import Predictor
-from annotator.prelabel.rows import COLUMNS as PRELABEL_COLUMNS
-from annotator.prelabel.rows import arrow_types, ranked_rows
+from annotator.prelabel.partition import FORMATS, Job, Partition, Summary, run_partition, write
+from annotator.prelabel.rows import COLUMNS, PARTITION_SIZE, partitions
+
+# what a partition is and how partitions are written live in annotator.prelabel.partition; a caller of the engines
+# finds them here too
+__all__ = ["COLUMNS", "ENGINES", "FORMATS", "Engine", "Job", "Partition", "Summary", "run", "run_partition", "write"]
 
 ENGINES = ("local", "dask")
-FORMATS = ("jsonl", "csv", "parquet", "label-studio")
-#: the prelabel rows (split columns, then the prediction) plus ``priority``, the active-learning order (lower: label
-#: sooner; see :mod:`annotator.prelabel.priority`)
-COLUMNS = (*PRELABEL_COLUMNS, "priority")
-_NESTED = ("scores", "source_spans", "cue_spans")
-
-Row = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Job:
-    """What a worker needs besides the model and the articles (small, sent with every partition)."""
-
-    fmt: str
-    guideline_version: str = ""
-    spool: str | None = None  # a directory the workers and the driver share: partitions are written there
-
-
-@dataclass(frozen=True)
-class Partition:
-    """One encoded partition: its place in the input, its sentence count, its bytes (or the spool file that holds
-    them) and its predicted labels."""
-
-    index: int
-    sentences: int
-    payload: bytes
-    labels: dict[str, int]
-    path: str | None = None
-    nbytes: int = 0
-
-    def open(self) -> IO[bytes]:
-        """The encoded bytes as a binary file."""
-        return open(self.path, "rb") if self.path is not None else io.BytesIO(self.payload)
-
-
-@dataclass
-class Summary:
-    """What a run did."""
-
-    sentences: int = 0
-    partitions: int = 0
-    labels: Counter[str] | None = None
-    model_version: str = ""
-
-
-# -- the work on one partition (runs in a worker) ----------------------------------------------------------------
-
-
-def encode(rows: Sequence[Row], job: Job, model: Predictor) -> bytes:
-    """``rows`` in the output format, as the bytes of one partition (no header, no enclosing brackets)."""
-    if job.fmt == "jsonl":
-        dumps, line = orjson.dumps, orjson.OPT_APPEND_NEWLINE
-        return b"".join([dumps(r, option=line) for r in rows])
-    if job.fmt == "csv":
-        import csv
-
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        for r in rows:
-            writer.writerow(orjson.dumps(r[c]).decode("utf-8") if c in _NESTED else r[c] for c in COLUMNS)
-        return buf.getvalue().encode("utf-8")
-    if job.fmt == "label-studio":
-        return _encode_tasks(rows, job)
-    if job.fmt == "parquet":
-        import pyarrow as pa
-
-        table = pa.Table.from_pylist(list(rows), schema=arrow_schema(model))
-        sink = pa.BufferOutputStream()
-        with pa.ipc.new_stream(sink, table.schema) as writer:
-            writer.write_table(table)
-        return bytes(sink.getvalue())
-    raise InputError("--format", f"unknown format {job.fmt!r}; expected one of {', '.join(FORMATS)}")
-
-
-def _encode_tasks(rows: Sequence[Row], job: Job) -> bytes:
-    from annotator.predictions import Prediction
-    from annotator.studio.tasks import iter_tasks, prediction_json
-
-    by_id = {r["sentence_id"]: r for r in rows}
-    out = []
-    for task in iter_tasks(rows, guideline_version=job.guideline_version):
-        r = by_id[task["data"]["sentence_id"]]
-        prediction = Prediction(
-            r["label"],
-            r["score"],
-            r["scores"],
-            tuple((s, e) for s, e in r["source_spans"]),
-            tuple((s, e) for s, e in r["cue_spans"]),
-        )
-        pred = prediction_json(prediction, r["text"], model_version=r["model_version"])
-        pred["score"] = r["priority"]  # Label Studio sorts by prediction score: the labelling order
-        task["predictions"] = [pred]
-        out.append(orjson.dumps(task))
-    return b",\n".join(out)
-
-
-def arrow_schema(model: Predictor) -> Any:
-    """The Parquet schema of prelabelled rows (``scores`` as a struct with one field per class of ``model``)."""
-    import pyarrow as pa
-
-    types = {"index": pa.int64(), "start": pa.int64(), "end": pa.int64(), "priority": pa.float64()}
-    types.update(arrow_types(model))
-    return pa.schema([(c, types.get(c, pa.string())) for c in COLUMNS])
-
-
-def run_partition(articles: Sequence[Article], predictor: Predictor, job: Job, index: int) -> Partition:
-    """Split, predict, rank and encode one partition."""
-    with _no_cycle_collection():
-        rows, labels = ranked_rows(articles, predictor)
-        data = encode(rows, job, predictor)
-    if job.spool is None:
-        return Partition(index, len(rows), data, labels, nbytes=len(data))
-    # written under a name of this process, then renamed: a retried task (or a second run of it) replaces the
-    # file whole, and the driver reads only the files of finished tasks
-    path = os.path.join(job.spool, f"{index:08d}.part")
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
-    return Partition(index, len(rows), b"", labels, path=path, nbytes=len(data))
-
-
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Pause Python's cycle collector. A partition allocates millions of small containers (tokens, spans, rows):
-    every 700 allocations start a collection, and the older generations' scans cost a sixth of the run. None of
-    them forms a cycle, so reference counting frees each as soon as it is dropped; the collector runs again once
-    the partition is done, so memory stays bounded by one partition."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 # -- local engine: a process pool --------------------------------------------------------------------------------
@@ -209,15 +70,6 @@ def _dask_partition(predictor: Predictor, articles: Sequence[Article], job: Job,
 
 
 # -- the driver --------------------------------------------------------------------------------------------------
-
-
-def partitions(articles: Iterable[Article], size: int) -> Iterator[list[Article]]:
-    """Lists of ``size`` whole articles (the last may be shorter)."""
-    if size < 1:
-        raise InputError("--chunk-size", f"must be at least 1; got {size}")
-    it = iter(articles)
-    while chunk := list(islice(it, size)):
-        yield chunk
 
 
 Submit = Callable[[list[Article], int], Any]  # (articles, index) -> a future of a Partition
@@ -278,16 +130,16 @@ def run(
     engine: Engine,
     job: Job,
     model_dir: str | Path | None = None,
-    chunk_size: int = 256,
+    chunk_size: int = PARTITION_SIZE,
 ) -> tuple[Generator[Partition, None, None], Predictor]:
     """Start ``engine`` and return the stream of finished partitions (in input order) and the driver's copy of
     the model. The engine shuts down when the stream is exhausted or closed."""
     from annotator.classifier.artefacts import load_predictor
 
     if engine.name not in ENGINES:
-        raise InputError("--engine", f"unknown engine {engine.name!r}; expected one of {', '.join(ENGINES)}")
+        raise InputError("engine", f"unknown engine {engine.name!r}; expected one of {', '.join(ENGINES)}")
     if engine.workers is not None and engine.workers < 1:
-        raise InputError("--workers", f"must be at least 1; got {engine.workers}")
+        raise InputError("workers", f"must be at least 1; got {engine.workers}")
     # loaded (and checked) once, here, before any worker starts; workers get this object, not the file
     predictor = load_predictor(model_dir)
     chunks = partitions(articles, chunk_size)
@@ -342,7 +194,6 @@ class _Spool:
         return replace(job, spool=self.path)
 
     def close(self) -> None:
-        import shutil
 
         shutil.rmtree(self.path, ignore_errors=True)
 
@@ -353,7 +204,7 @@ def _run_dask(
     try:
         from distributed import Client, LocalCluster
     except ImportError as exc:
-        raise ModelError("--engine dask needs Dask: pip install 'annotator[dask]'") from exc
+        raise ModelError("the dask engine needs Dask: pip install 'annotator[dask]'") from exc
     import logging
 
     import dask
@@ -390,87 +241,3 @@ def _run_dask(
             cluster.close()
         if spool is not None:
             spool.close()
-
-
-# -- writing -----------------------------------------------------------------------------------------------------
-
-
-def write(
-    parts: Iterable[Partition],
-    path: str | None,
-    *,
-    fmt: str,
-    model: Predictor,
-    commit_if: Callable[[Summary], bool] | None = None,
-) -> Summary:
-    """Write partitions, in order, to ``path`` or to standard output (``None`` or ``-``).
-
-    A file is written to a temporary name and renamed over ``path`` once complete, and only if
-    ``commit_if(summary)`` is true (default: always); otherwise ``path`` is left as it was.
-    """
-    import sys
-
-    if path is None or path == "-":
-        if fmt == "parquet":
-            raise InputError("--format parquet", "Parquet needs an output file; pass -o FILE")
-        return _write_stream(parts, sys.stdout.buffer, fmt=fmt)
-    summary = Summary(labels=Counter())
-    try:
-        with atomic_path(path) as tmp:
-            if fmt == "parquet":
-                summary = _write_parquet(parts, tmp, model)
-            else:
-                with tmp.open("wb") as fh:
-                    summary = _write_stream(parts, fh, fmt=fmt)
-            if commit_if is not None and not commit_if(summary):
-                raise DiscardOutputError
-    except DiscardOutputError:
-        pass
-    return summary
-
-
-def _write_stream(parts: Iterable[Partition], fh: IO[bytes], *, fmt: str) -> Summary:
-    summary = Summary(labels=Counter())
-    if fmt == "csv":
-        fh.write((",".join(COLUMNS) + "\n").encode("utf-8"))
-    elif fmt == "label-studio":
-        fh.write(b"[\n")
-    first = True
-    for part in parts:
-        if fmt == "label-studio" and part.nbytes:
-            if not first:
-                fh.write(b",\n")
-            first = False
-        if part.path is None:
-            fh.write(part.payload)
-        else:
-            with part.open() as src:
-                shutil.copyfileobj(src, fh, 1 << 20)
-            os.unlink(part.path)  # the spool holds at most the partitions in flight
-        _count(summary, part)
-    if fmt == "label-studio":
-        fh.write(b"\n]\n")
-    fh.flush()
-    return summary
-
-
-def _write_parquet(parts: Iterable[Partition], path: Path, model: Predictor) -> Summary:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    summary = Summary(labels=Counter())
-    with pq.ParquetWriter(path, arrow_schema(model)) as writer:
-        for part in parts:
-            with part.open() as src, pa.ipc.open_stream(src) as reader:
-                writer.write_table(reader.read_all())
-            if part.path is not None:
-                os.unlink(part.path)
-            _count(summary, part)
-    return summary
-
-
-def _count(summary: Summary, part: Partition) -> None:
-    summary.sentences += part.sentences
-    summary.partitions += 1
-    assert summary.labels is not None
-    summary.labels.update(part.labels)

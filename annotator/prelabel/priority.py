@@ -41,6 +41,17 @@ def priority(score: float, weight: float) -> float:
     return round(float(score) * weight, 6)
 
 
+def rank(labels: Sequence[str], scores: Sequence[float], classes: Sequence[str]) -> tuple[list[float], dict[str, int]]:
+    """The priorities of a batch of predictions (labels and their scores, in order), ranked on the batch's own
+    predicted label distribution, and that distribution (how often each label was predicted). Batch pre-labelling
+    ranks each partition so, whichever engine or worker runs it."""
+    counts: dict[str, int] = {}
+    for label in labels:
+        counts[label] = counts.get(label, 0) + 1
+    weights = rarity_weights(counts, classes)
+    return [priority(score, weights[label]) for label, score in zip(labels, scores, strict=True)], counts
+
+
 class Ranker:
     """Keeps the predicted label distribution and turns predictions into priorities.
 

@@ -11,21 +11,28 @@ Each output row is a ``split`` row (``schemas/sentence.schema.json``) plus:
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from annotator.errors import InputError
+from annotator.io import Row
 from annotator.io.articles import DEFAULT_COLUMNS, Article, Columns, ReadReport, read_articles
 from annotator.predictions import Predictor
-from annotator.prelabel.priority import priority, rarity_weights
-from annotator.text.boilerplate import BoilerplateRules
+from annotator.prelabel.priority import rank
+from annotator.text.boilerplate import BoilerplateRules, load_rules
 from annotator.text.split import COLUMNS as SPLIT_COLUMNS
-from annotator.text.split import Row, article_rows, chunked, iter_rows, to_frame
+from annotator.text.split import article_rows, chunked, to_frame
 
 if TYPE_CHECKING:
     import pandas as pd
 
 PREDICTION_COLUMNS = ("label", "score", "scores", "model_version", "source_spans", "cue_spans")
-COLUMNS = (*SPLIT_COLUMNS, *PREDICTION_COLUMNS)
+#: the split columns, the prediction and ``priority``, the labelling order (lower: label sooner; see
+#: :mod:`annotator.prelabel.priority`): what ``annotator prelabel`` writes and :func:`iter_prelabel` yields
+COLUMNS = (*SPLIT_COLUMNS, *PREDICTION_COLUMNS, "priority")
+#: articles per partition, the unit the priority is ranked on (``annotator prelabel --chunk-size``)
+PARTITION_SIZE = 256
 
 
 def prelabel_rows(rows: list[Row], model: Predictor) -> list[Row]:
@@ -43,33 +50,48 @@ def prelabel_rows(rows: list[Row], model: Predictor) -> list[Row]:
     return rows
 
 
-def ranked_rows(articles: Sequence[Article], model: Predictor) -> tuple[list[Row], dict[str, int]]:
+def ranked_rows(
+    articles: Sequence[Article], model: Predictor, *, rules: BoilerplateRules | None = None
+) -> tuple[list[Row], dict[str, int]]:
     """The sentence rows of ``articles`` with the model's prediction and each sentence's labelling ``priority``
-    (:mod:`annotator.prelabel.priority`, on these rows' own predicted label distribution), and how often each label was
-    predicted."""
-    rows = prelabel_rows([row for article in articles for row in article_rows(article)], model)
-    counts: dict[str, int] = {}
-    for row in rows:
-        label = row["label"]
-        counts[label] = counts.get(label, 0) + 1
-    weights = rarity_weights(counts, model.classes)
-    for row in rows:
-        row["priority"] = priority(row["score"], weights[row["label"]])
+    (:func:`annotator.prelabel.priority.rank`, on these rows' own predicted label distribution), and how often each
+    label was predicted."""
+    rules = rules if rules is not None else load_rules()
+    rows = prelabel_rows([row for article in articles for row in article_rows(article, rules=rules)], model)
+    priorities, counts = rank([r["label"] for r in rows], [r["score"] for r in rows], model.classes)
+    for row, value in zip(rows, priorities, strict=True):
+        row["priority"] = value
     return rows, counts
 
 
+def partitions(articles: Iterable[Article], size: int) -> Iterator[list[Article]]:
+    """Lists of ``size`` whole articles (the last may be shorter)."""
+    if size < 1:
+        raise InputError("partition size", f"must be at least 1; got {size}")
+    it = iter(articles)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
 def iter_prelabel_rows(
-    articles: Iterable[Article], model: Predictor, *, chunk_size: int = 10_000, rules: BoilerplateRules | None = None
+    articles: Iterable[Article],
+    model: Predictor,
+    *,
+    chunk_size: int = 10_000,
+    partition_size: int = PARTITION_SIZE,
+    rules: BoilerplateRules | None = None,
 ) -> Iterator[list[Row]]:
-    """Predicted sentence rows of articles, in chunks of at most ``chunk_size``."""
-    for chunk in chunked(iter_rows(articles, rules=rules), chunk_size):
-        yield prelabel_rows(chunk, model)
+    """Ranked sentence rows of articles (:func:`ranked_rows`, partition by partition of ``partition_size``
+    articles), in chunks of at most ``chunk_size``."""
+    rules = rules if rules is not None else load_rules()
+    ranked = (row for part in partitions(articles, partition_size) for row in ranked_rows(part, model, rules=rules)[0])
+    yield from chunked(ranked, chunk_size)
 
 
 def frame(rows: list[Row]) -> pd.DataFrame:
     """A chunk of predicted rows as a DataFrame with :data:`COLUMNS`."""
     base = to_frame(rows)
-    for column in PREDICTION_COLUMNS:
+    for column in (*PREDICTION_COLUMNS, "priority"):
         base[column] = [r.get(column) for r in rows]
     return base[list(COLUMNS)]
 
@@ -79,26 +101,29 @@ def iter_prelabel(
     *,
     model: Predictor | None = None,
     chunk_size: int = 10_000,
+    partition_size: int = PARTITION_SIZE,
     columns: Columns = DEFAULT_COLUMNS,
     rules: BoilerplateRules | None = None,
     report: ReadReport | None = None,
 ) -> Iterator[pd.DataFrame]:
-    """Read, split and predict files chunk by chunk: DataFrames of at most ``chunk_size`` rows with :data:`COLUMNS`.
+    """Read, split, predict and rank files chunk by chunk: DataFrames of at most ``chunk_size`` rows with
+    :data:`COLUMNS`, the rows and values ``annotator prelabel`` writes.
 
-    ``model`` defaults to the shipped model (:func:`annotator.classifier.artefacts.load_predictor`). Unreadable inputs
-    are recorded in ``report`` (see :func:`~annotator.io.articles.read_articles`).
+    ``model`` defaults to the shipped model (:func:`annotator.classifier.artefacts.load_predictor`). The priority is
+    ranked on partitions of ``partition_size`` articles, as ``annotator prelabel --chunk-size`` does. Unreadable
+    inputs are recorded in ``report`` (see :func:`~annotator.io.articles.read_articles`).
 
     Examples
     --------
     >>> for chunk in iter_prelabel(["data/articles"]):  # doctest: +SKIP
-    ...     print(chunk[["text", "label", "score"]].head())
+    ...     print(chunk[["text", "label", "score", "priority"]].head())
     """
     if model is None:
         from annotator.classifier.artefacts import load_predictor
 
         model = load_predictor()
     articles = read_articles(inputs, columns=columns, report=report)
-    for rows in iter_prelabel_rows(articles, model, chunk_size=chunk_size, rules=rules):
+    for rows in iter_prelabel_rows(articles, model, chunk_size=chunk_size, partition_size=partition_size, rules=rules):
         yield frame(rows)
 
 

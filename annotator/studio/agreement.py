@@ -52,14 +52,39 @@ def _check(rows: pd.DataFrame) -> pd.DataFrame:
     return df.drop_duplicates(subset=["sentence_id", "annotator"], keep="last")
 
 
-def _alpha(matrix: np.ndarray[Any, np.dtype[np.float64]]) -> float:
-    import krippendorff
+def nominal_alpha(matrix: np.ndarray[Any, np.dtype[np.float64]]) -> float:
+    """Krippendorff's alpha for nominal data.
 
-    # alpha is undefined (krippendorff raises) without a sentence labelled twice or with a single value overall
-    pairable = (np.count_nonzero(~np.isnan(matrix), axis=0) >= 2).any() if matrix.size else False
-    if not pairable or len(np.unique(matrix[~np.isnan(matrix)])) < 2:
+    Parameters
+    ----------
+    matrix
+        The reliability matrix: one row per annotator, one column per unit (sentence); each cell the code of the
+        value that annotator gave that unit, NaN where it gave none.
+
+    Returns
+    -------
+    float
+        ``1 - (n - 1) * sum(o[c, k], c != k) / sum(n_c * n_k, c != k)``, with ``o`` the coincidence matrix of the
+        units that at least two annotators labelled (each unit adds its ordered pairs of values, weighted
+        ``1 / (m_u - 1)`` for its ``m_u`` values), ``n_c`` its marginals and ``n`` their sum (Krippendorff 2011,
+        "Computing Krippendorff's Alpha-Reliability"). NaN when alpha is undefined: no unit labelled twice, or a
+        single value among the pairable units.
+    """
+    present = ~np.isnan(matrix)
+    values, codes = np.unique(matrix[present], return_inverse=True)
+    counts = np.zeros((matrix.shape[1], len(values)))  # units x values: how many annotators gave each value
+    np.add.at(counts, (np.nonzero(present)[1], codes), 1.0)
+    m = counts.sum(axis=1)
+    counts = counts[m >= 2]
+    weights = 1.0 / (m[m >= 2] - 1.0)
+    coincidences = (counts.T * weights) @ counts - np.diag(weights @ counts)
+    n_c = coincidences.sum(axis=1)
+    n = n_c.sum()
+    expected = n * n - float(n_c @ n_c)
+    if expected <= 0:
         return float("nan")
-    return float(krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal"))
+    observed = coincidences.sum() - np.trace(coincidences)
+    return float(1.0 - (n - 1.0) * observed / expected)
 
 
 def agreement(rows: pd.DataFrame, *, label_order: Sequence[str] | None = None) -> Agreement:
@@ -73,11 +98,11 @@ def agreement(rows: pd.DataFrame, *, label_order: Sequence[str] | None = None) -
     codes = {label: i for i, label in enumerate(order)}
     matrix = wide.apply(lambda col: col.map(codes)).to_numpy(dtype=float)
 
-    alpha = _alpha(matrix)
+    alpha = nominal_alpha(matrix)
     per_label = {}
     for label, code in codes.items():
         binary = np.where(np.isnan(matrix), np.nan, (matrix == code).astype(float))
-        per_label[label] = _alpha(binary)
+        per_label[label] = nominal_alpha(binary)
 
     pairs = []
     for a, b in itertools.combinations(wide.index, 2):
@@ -125,8 +150,9 @@ def _fmt(x: float) -> str:
     return "n/a" if np.isnan(x) else f"{x:.3f}"
 
 
-def summary(result: Agreement, *, max_disagreements: int = 20) -> str:
-    """A plain-text report of :func:`agreement`'s figures."""
+def summary(result: Agreement, *, max_disagreements: int = 20, more: str = "") -> str:
+    """A plain-text report of :func:`agreement`'s figures; ``more`` follows the count of disagreements left out
+    (where to find them all)."""
     lines = [
         f"{result.annotations} annotations by {result.annotators} annotators on {result.sentences} sentences",
         f"Krippendorff's alpha (nominal): {_fmt(result.alpha)}",
@@ -149,5 +175,5 @@ def summary(result: Agreement, *, max_disagreements: int = 20) -> str:
         text = text if len(text) <= 80 else text[:79] + "…"
         lines.append(f"  {row.sentence_id}  {row.votes}  {text}")
     if n > max_disagreements:
-        lines.append(f"  … and {n - max_disagreements} more (use --disagreements FILE for all)")
+        lines.append(f"  … and {n - max_disagreements} more{more}")
     return "\n".join(lines)

@@ -54,7 +54,7 @@ def _reason(exc: Exception) -> str:
             body = json.dumps(detail, ensure_ascii=False) if not isinstance(detail, str) else detail
         text = " ".join(str(body).split())
         if exc.status_code == 401:
-            return f"the token was refused (HTTP 401): {text[:200]}; check --token / ${TOKEN_ENV}"
+            return f"the token was refused (HTTP 401): {text[:200]}; check the API token (${TOKEN_ENV})"
         return f"HTTP {exc.status_code}: {text[:300]}"
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
@@ -66,9 +66,9 @@ class Studio:
         from label_studio_sdk.client import LabelStudio
 
         if not url:
-            raise StudioError(f"no Label Studio URL; pass --url or set ${URL_ENV}")
+            raise StudioError(f"no Label Studio URL (${URL_ENV} unset)")
         if not token:
-            raise StudioError(f"no Label Studio API token; pass --token or set ${TOKEN_ENV}")
+            raise StudioError(f"no Label Studio API token (${TOKEN_ENV} unset)")
         self.url = url.rstrip("/")
         with self._call("reading the token"):
             # the SDK's client is typed, but loosely enough that Any is the honest type here

@@ -187,7 +187,7 @@ class LocalStudio:
     def start(self, *, timeout: float = 180.0) -> LocalStudio:
         """Start the server and wait until ``/health`` answers; raise :class:`StudioError` if it does not."""
         if healthy(self.url, timeout=0.5):
-            raise StudioError(f"something already answers on {self.url}; choose another --port")
+            raise StudioError(f"something already answers on {self.url}")
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         try:

@@ -18,10 +18,11 @@ from typing import Any
 
 from annotator.errors import SchemaError, StudioError
 from annotator.guideline import guideline
+from annotator.io import Row
 from annotator.labels import label_set
 from annotator.predictions import Predictor
 from annotator.studio.client import Project, Studio, TaskRef
-from annotator.studio.tasks import ExportReport, Row, Task, annotation_rows, iter_tasks, prediction_json, resolve
+from annotator.studio.tasks import ExportReport, Task, annotation_rows, iter_tasks, prediction_json, resolve
 
 DEFAULT_BATCH = 2000
 

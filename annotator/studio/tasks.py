@@ -20,10 +20,10 @@ from typing import Any
 import pandas as pd
 
 from annotator.errors import SchemaError
+from annotator.io import Row
 from annotator.labels import CHOICES_NAME, NOTE_NAME, SPANS_NAME, TEXT_NAME, label_set
 from annotator.predictions import Prediction
 
-Row = dict[str, Any]
 Task = dict[str, Any]
 
 #: the fields of a task's data, in order; the label config reads text, prev, next, title and outlet

@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from annotator.io import Row
 from annotator.io.articles import DEFAULT_COLUMNS, Article, Columns, ReadReport, read_articles
 from annotator.text.boilerplate import BoilerplateRules, load_rules
 from annotator.text.segment import BOILERPLATE, HEADLINE, iter_segment
@@ -37,8 +38,6 @@ COLUMNS = (
 )
 BOILERPLATE_COLUMN = "boilerplate_rule"
 _DTYPES = {"index": "Int64", "start": "int64", "end": "int64"}
-
-Row = dict[str, Any]
 
 
 def sentence_id(article_id: str, start: int, end: int) -> str:

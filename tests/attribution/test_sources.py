@@ -31,11 +31,6 @@ from annotator.attribution.sources import (
 )
 from annotator.claims.articles import Corpus, read_corpus
 
-REPO = Path(__file__).resolve().parents[2]
-SEEDS = REPO.parent / "shared" / "seeds"
-if not SEEDS.is_dir():
-    SEEDS = Path("/work/shared/seeds")
-
 
 def only(sentences: list[SentenceSources], i: int = 0) -> SentenceSources:
     return sentences[i]
@@ -257,8 +252,8 @@ def test_source_lists_come_from_the_lexicon() -> None:
 
 
 @pytest.fixture(scope="module")
-def seeds() -> tuple[Corpus, dict[str, list[SentenceSources]], object]:
-    corpus = read_corpus([SEEDS])
+def seeds(seeds_dir: Path) -> tuple[Corpus, dict[str, list[SentenceSources]], object]:
+    corpus = read_corpus([seeds_dir])
     assert len(corpus.articles) == 2, "the two seed articles must be readable"
     result, index = attribute(corpus.articles)
     return corpus, result, index

@@ -24,9 +24,6 @@ from annotator.claims.neardup import all_pairs, claim_words, similar_pairs, vect
 
 REPO = Path(__file__).resolve().parents[2]
 ARTICLES = REPO / "data" / "articles"
-SEEDS = REPO.parent / "shared" / "seeds"
-if not SEEDS.is_dir():
-    SEEDS = Path("/work/shared/seeds")
 DRIFT_PLAN = json.loads((ARTICLES / "DRIFT.json").read_text(encoding="utf-8"))
 SCHEMA = json.loads((REPO / "schemas" / "drift.schema.json").read_text(encoding="utf-8"))
 Draft202012Validator.check_schema(SCHEMA)
@@ -42,8 +39,8 @@ def article_rows() -> list[Row]:
 
 
 @pytest.fixture(scope="module")
-def seed_rows() -> list[Row]:
-    return drift_rows(read_corpus([SEEDS]))
+def seed_rows(seeds_dir: Path) -> list[Row]:
+    return drift_rows(read_corpus([seeds_dir]))
 
 
 # -- quantities -------------------------------------------------------------------------------------
@@ -82,9 +79,10 @@ def test_quantity_reads_bounds_and_vague_amounts() -> None:
 # -- near-duplicate search is exact and not all-pairs ----------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("threshold", [0.2, 0.25, 0.5, 0.9])
-def test_prefix_filter_finds_exactly_the_all_pairs_result(threshold: float) -> None:
-    corpus = read_corpus([ARTICLES, SEEDS])
+def test_prefix_filter_finds_exactly_the_all_pairs_result(threshold: float, seeds_dir: Path) -> None:
+    corpus = read_corpus([ARTICLES, seeds_dir])
     ids = {a.article_id: i for i, a in enumerate(corpus.articles)}
     groups = np.array([ids[r["article_id"]] for r in corpus.rows])
     x = vectorise([r["text"] for r in corpus.rows])
@@ -183,8 +181,8 @@ def test_seeds_title_change(seed_rows: list[Row]) -> None:
     assert ("Lt General Kyrlo Budanov", "General Kyrlo Budanov") in titles
 
 
-def test_stricter_thresholds_report_fewer_pairs() -> None:
-    corpus = read_corpus([ARTICLES, SEEDS])
+def test_stricter_thresholds_report_fewer_pairs(seeds_dir: Path) -> None:
+    corpus = read_corpus([ARTICLES, seeds_dir])
     loose = find_pairs(corpus, DriftOptions(min_similarity=0.2))
     strict = find_pairs(corpus, DriftOptions(min_similarity=0.45))
     assert 0 < len(strict) < len(loose)
@@ -198,6 +196,7 @@ def test_stricter_thresholds_report_fewer_pairs() -> None:
 # -- the command -------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_drift_command_writes_rows_and_reports_bad_input(tmp_path: Path) -> None:
     bad = tmp_path / "broken.txt"
     bad.write_bytes(b"\xff\xfe not text")

@@ -22,9 +22,6 @@ from annotator.claims.ledger import build
 from annotator.io.articles import read_text
 
 REPO = Path(__file__).resolve().parents[2]
-SEEDS = REPO.parent / "shared" / "seeds"
-if not SEEDS.is_dir():
-    SEEDS = Path("/work/shared/seeds")
 ARTICLES = REPO / "data" / "articles"
 ARTEFACTS = REPO / "out" / "test-artefacts"  # gitignored
 ANNOTATOR = str(Path(sys.executable).parent / "annotator")
@@ -33,10 +30,13 @@ Draft202012Validator.check_schema(CLAIMREVIEW)
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def report(tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path) -> Path:
     out = tmp_path_factory.mktemp("report") / "report.html"
     proc = subprocess.run(
-        [ANNOTATOR, "report", str(ARTICLES), str(SEEDS), "-o", str(out)], capture_output=True, text=True, check=False
+        [ANNOTATOR, "report", str(ARTICLES), str(seeds_dir), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     assert "4 CSV tables and a ClaimReview export" in proc.stderr
@@ -48,6 +48,7 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
+@pytest.mark.slow
 def test_files_next_to_the_page(report: Path) -> None:
     for name in TABLES:
         assert (report.parent / f"report.{name}.csv").is_file(), name
@@ -64,6 +65,7 @@ def test_files_next_to_the_page(report: Path) -> None:
         assert name in page  # the page lists its companion files
 
 
+@pytest.mark.slow
 def test_claimreview_export(report: Path) -> None:
     data = json.loads((report.parent / "report.claimreview.json").read_text(encoding="utf-8"))
     Draft202012Validator(CLAIMREVIEW).validate(data)
@@ -78,6 +80,7 @@ def test_claimreview_export(report: Path) -> None:
     assert zhuravlev[0]["itemReviewed"]["author"][0]["@type"] == "Person"
 
 
+@pytest.mark.slow
 def test_page_is_self_contained(report: Path) -> None:
     page = report.read_text(encoding="utf-8")
     assert not re.search(r"<(?:script|img|iframe)[^>]+src=|<link\b|@import|url\(", page, re.IGNORECASE)
@@ -163,14 +166,15 @@ def test_report_needs_an_output() -> None:
     assert proc.returncode != 0 and "--output" in proc.stderr
 
 
-def test_unreadable_input_still_writes_the_report(tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_unreadable_input_still_writes_the_report(tmp_path: Path, seeds_dir: Path) -> None:
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"\xff\xfe")
     out = tmp_path / "r.html"
-    args: list[Any] = [ANNOTATOR, "report", str(SEEDS), str(bad), "-o", str(out)]
+    args: list[Any] = [ANNOTATOR, "report", str(seeds_dir), str(bad), "-o", str(out)]
     proc = subprocess.run(args, capture_output=True, text=True, check=False)
     assert proc.returncode == 1
     assert "bad.txt" in proc.stderr and "Traceback" not in proc.stderr
     assert out.is_file()
-    assert read_csv(tmp_path / "r.label_mix.csv")[0]["article_id"] in {p.stem for p in SEEDS.glob("*.txt")}
-    assert read_corpus([SEEDS]).articles  # the seeds themselves are readable
+    assert read_csv(tmp_path / "r.label_mix.csv")[0]["article_id"] in {p.stem for p in seeds_dir.glob("*.txt")}
+    assert read_corpus([seeds_dir]).articles  # the seeds themselves are readable

@@ -19,9 +19,6 @@ from annotator.errors import SchemaError
 from annotator.labels import labels
 
 REPO = Path(__file__).resolve().parents[2]
-SEEDS = REPO.parent / "shared" / "seeds"
-if not SEEDS.is_dir():
-    SEEDS = Path("/work/shared/seeds")
 ANNOTATOR = str(Path(sys.executable).parent / "annotator")
 
 
@@ -136,18 +133,18 @@ def test_unknown_label_is_a_clear_error(pier: dict[str, Path]) -> None:
 
 
 @pytest.fixture(scope="module")
-def seed_ledger() -> Any:
+def seed_ledger(seeds_dir: Path) -> Any:
     from annotator.classifier.artefacts import load_model
 
-    corpus = read_corpus([SEEDS])
+    corpus = read_corpus([seeds_dir])
     return build(corpus, labels_from_model(corpus, load_model()))
 
 
-def test_seed_ledger_credits_budanov_across_both_outlets(seed_ledger: Any) -> None:
+def test_seed_ledger_credits_budanov_across_both_outlets(seed_ledger: Any, seeds_dir: Path) -> None:
     rows = {r["key"]: r for r in seed_ledger.ledger}
     budanov = rows["person:kyrlo budanov"]
     assert budanov["source"] == "Kyrlo Budanov"
-    assert sorted(budanov["articles"]) == sorted(a.name.removesuffix(".txt") for a in SEEDS.glob("*.txt"))
+    assert sorted(budanov["articles"]) == sorted(a.name.removesuffix(".txt") for a in seeds_dir.glob("*.txt"))
     assert {"Lt General Kyrlo Budanov", "General Kyrlo Budanov", "Budanov"} <= set(budanov["aliases"])
     # by hand: nine sentences in one article credit him (by name, "He ...") and five in the other (by name, "He
     # ...", "The Ukrainian official ..."); his "could not confirm" sentence counts for Zhuravlev when contested
@@ -173,6 +170,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([ANNOTATOR, *args], capture_output=True, text=True, check=False)
 
 
+@pytest.mark.slow
 def test_ledger_command_with_pulled_labels_never_loads_a_model(pier: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "ledger.jsonl"
     proc = run("ledger", str(pier["articles"]), "--labels", str(pier["labels"]), "--model", str(tmp_path / "none"),
@@ -185,15 +183,17 @@ def test_ledger_command_with_pulled_labels_never_loads_a_model(pier: dict[str, P
     assert "1 tied sentence left out" in proc.stderr
 
 
-def test_ledger_command_with_the_model_and_an_explicit_profile(tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_ledger_command_with_the_model_and_an_explicit_profile(tmp_path: Path, seeds_dir: Path) -> None:
     out, profile = tmp_path / "l.jsonl", tmp_path / "p.jsonl"
-    proc = run("ledger", str(SEEDS), "-o", str(out), "--profile", str(profile))
+    proc = run("ledger", str(seeds_dir), "-o", str(out), "--profile", str(profile))
     assert proc.returncode == 0, proc.stderr
     assert "labels from model" in proc.stderr
     assert len(profile.read_text(encoding="utf-8").splitlines()) == 2
     assert any(json.loads(line)["key"] == "person:kyrlo budanov" for line in out.read_text().splitlines())
 
 
+@pytest.mark.slow
 def test_ledger_command_errors(pier: dict[str, Path], tmp_path: Path) -> None:
     proc = run("ledger", str(pier["articles"]), "--model", str(tmp_path / "missing"), "-o", str(tmp_path / "x.jsonl"))
     assert proc.returncode == 1

@@ -238,6 +238,7 @@ def test_failed_save_leaves_the_old_model(saved, shipped, monkeypatch):
     def boom(_data: bytes) -> bytes:
         raise OSError("disk full")
 
+    # fault injection: a step inside save() fails after the new files are being written
     monkeypatch.setattr(artefacts, "_canonical_zip", boom)
     with pytest.raises(OSError):
         save(shipped, saved)

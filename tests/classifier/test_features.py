@@ -17,6 +17,9 @@ from annotator.attribution.lexicon import lexicon
 from annotator.attribution.source_phrase import PUNCT, SentenceTokens, tokens
 from annotator.classifier.features import GuidelineFeatures, make_features
 
+# tokens, SentenceTokens, PUNCT (annotator.attribution.source_phrase): the tokeniser's fast path is checked against
+# the plain regex it replaces, which analyse() would only show through its features
+
 
 @parametrize_with_checks([GuidelineFeatures()])
 def test_sklearn_conventions(estimator, check, monkeypatch):
@@ -353,6 +356,7 @@ TOKEN_PARTS = st.sampled_from(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=500, deadline=None)
 @given(st.one_of(st.text(max_size=60), st.lists(TOKEN_PARTS, max_size=25).map("".join)))
 def test_fast_tokens_equal_the_token_regex(text):
@@ -363,6 +367,7 @@ def test_stripped_punctuation_is_never_part_of_a_word():
     assert not [c for c in PUNCT if re.fullmatch(r"\w|\s", c)]
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(st.text(max_size=80), st.lists(WORDS, max_size=30).map(" ".join), st.lists(WORDS).map("".join)))
 def test_offsets_hold_for_any_text(text):

@@ -16,7 +16,6 @@ from annotator.classifier.training import build_pipeline, train
 from annotator.io.labelled import read_labelled
 
 REPO = Path(__file__).resolve().parents[2]
-SEEDS = REPO.parent / "shared" / "seeds"
 ODD = ["", "   ", "“", "İstanbul İİ said", "ΟΔΟΣ.Α said", "x" * 300, "said said said", "Straße—officials' claims"]
 
 
@@ -26,12 +25,12 @@ def corpus():
 
 
 @pytest.fixture(scope="module")
-def texts(corpus) -> list[str]:
+def texts(corpus, seeds_dir: Path) -> list[str]:
     from annotator.io.articles import read_articles
     from annotator.text.split import article_rows
 
-    seeds = [r["text"] for a in read_articles(sorted(SEEDS.glob("*.txt"))) for r in article_rows(a)]
-    assert seeds, f"no seed articles in {SEEDS}"
+    seeds = [r["text"] for a in read_articles(sorted(seeds_dir.glob("*.txt"))) for r in article_rows(a)]
+    assert seeds, f"no sentences in the seed articles of {seeds_dir}"
     return [*corpus["text"].tolist()[1::3], *seeds, *ODD]
 
 
@@ -49,10 +48,12 @@ def assert_same(pipeline, texts):
     assert np.array_equal(shipped.predict_proba(texts), got)
 
 
+@pytest.mark.slow
 def test_shipped_model(texts):
     assert_same(load_model().pipeline, texts)
 
 
+@pytest.mark.slow
 def test_character_ngrams_and_weights(corpus, texts):
     pipeline = build_pipeline(chars=True)
     pipeline.set_params(features__transformer_weights={"guideline": 2.5, "chars": 0.5})
@@ -60,6 +61,7 @@ def test_character_ngrams_and_weights(corpus, texts):
     assert_same(fitted, texts)
 
 
+@pytest.mark.slow
 def test_two_classes(corpus, texts):
     two = corpus[corpus["label"] != "contested"]
     fitted = train(two["text"].tolist()[::2], two["label"].tolist()[::2])

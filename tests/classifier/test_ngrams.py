@@ -38,6 +38,7 @@ def texts() -> list[str]:
         ),
     ],
 )
+@pytest.mark.slow
 def test_same_numbers_as_tfidf_vectorizer(texts, ours, reference):
     train, test = texts[::2], [*texts[1::2], "", "a", "ÉCOLE  Straße\tİstanbul", "x" * 300]
     mine = NgramTfidf(**{"min_df": 2, **ours}).fit(train)

@@ -45,6 +45,7 @@ def model() -> Model:
 # -- the shipped model ---------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_shipped_model_is_reproduced_from_data_train(corpus, tmp_path):
     card = json.loads((SHIPPED / "card.json").read_text(encoding="utf-8"))
     training, held_out = split_held_out(corpus, card["held_out"]["topics"])
@@ -163,6 +164,7 @@ def test_training_refuses_bad_labels():
         train(["a b", "c d", "e f"] * 3, ["attributed", "unverified", "unverified"] * 3)
 
 
+@pytest.mark.slow
 def test_metrics_and_grouped_cross_validation(corpus):
     sample = corpus[corpus["topic"].isin(["crime", "politics"])].reset_index(drop=True)
     cv = cross_validate(sample["text"], sample["label"], sample["article_id"], folds=3)
@@ -186,6 +188,7 @@ def test_metrics_per_label():
     assert m["confusion"]["matrix"] == [[1, 0, 0], [0, 1, 0], [0, 1, 0]]
 
 
+@pytest.mark.slow
 def test_training_is_deterministic(corpus):
     sample = corpus[corpus["topic"].isin(["crime", "health", "sport"])]
     a = build_pipeline()

@@ -47,6 +47,7 @@ def trained(small, tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess[
     return where / "models" / "small", proc
 
 
+@pytest.mark.slow
 def test_train_writes_a_model_and_its_card(trained, small):
     model_dir, proc = trained
     assert proc.returncode == 0, proc.stderr
@@ -60,6 +61,7 @@ def test_train_writes_a_model_and_its_card(trained, small):
     assert f"version {card['version']}" in proc.stderr
 
 
+@pytest.mark.slow
 def test_train_goes_on_past_bad_lines_and_exits_1(small, tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text(
@@ -74,6 +76,7 @@ def test_train_goes_on_past_bad_lines_and_exits_1(small, tmp_path):
     assert (tmp_path / "m" / "card.json").is_file()
 
 
+@pytest.mark.slow
 def test_train_with_nothing_to_learn(tmp_path):
     empty = tmp_path / "empty.jsonl"
     empty.write_text("", encoding="utf-8")
@@ -83,6 +86,7 @@ def test_train_with_nothing_to_learn(tmp_path):
     assert not (tmp_path / "m").exists()
 
 
+@pytest.mark.slow
 def test_evaluate_reports_metrics_and_grouped_cross_validation(trained, small, tmp_path):
     model_dir, _ = trained
     report = tmp_path / "eval.json"
@@ -101,11 +105,12 @@ def test_evaluate_reports_metrics_and_grouped_cross_validation(trained, small, t
     assert f"{cv['macro_f1_mean']:.3f}" in proc.stdout
 
 
+@pytest.mark.slow
 def test_evaluate_without_a_model(small, tmp_path):
     proc = run("evaluate", str(small), "--model", str(tmp_path / "nope"), cwd=tmp_path)
     assert proc.returncode == 1
     assert proc.stderr.strip() == (
-        f"error: {tmp_path / 'nope'}: no such model directory; train one with `annotator train DATA --out DIR`"
+        f"error: {tmp_path / 'nope'}: no such model directory (train one with `annotator train`)"
     )
 
 
@@ -114,6 +119,7 @@ def sentences() -> pd.DataFrame:
     return split([ARTICLES])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
 def test_prelabel_writes_split_rows_with_predictions(fmt, sentences, tmp_path):
     out = tmp_path / f"pre.{fmt}"
@@ -148,6 +154,7 @@ def test_prelabel_writes_split_rows_with_predictions(fmt, sentences, tmp_path):
     assert f"{len(rows)} sentences labelled by model default {versions.pop()}" in proc.stderr
 
 
+@pytest.mark.slow
 def test_prelabel_bad_input_goes_on(tmp_path):
     broken = tmp_path / "broken.txt"
     broken.write_bytes(b"\xff\xfe not text")
@@ -165,6 +172,7 @@ def test_prelabel_bad_input_goes_on(tmp_path):
     ]
 
 
+@pytest.mark.slow
 def test_prelabel_with_a_broken_model(tmp_path):
     (tmp_path / "m").mkdir()
     (tmp_path / "m" / "card.json").write_text("[]", encoding="utf-8")

@@ -225,6 +225,7 @@ def test_split_writes_valid_jsonl_to_stdout(tmp_path, articles):
     assert b"Traceback" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_split_html_and_jsonl_offsets(tmp_path):
     """Offsets of JSONL articles refer to the record's text (normalised); HTML to its extracted text."""
     from annotator.io.articles import read_articles
@@ -278,6 +279,7 @@ def test_main_in_process_matches_console_script(tmp_path, articles, capsys):
 # -- output formats ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_csv_and_parquet_outputs_hold_the_same_rows_as_jsonl(tmp_path, articles):
     paths = [str(p) for p in articles.values()]
     jsonl = run("split", *paths, cwd=tmp_path)
@@ -342,6 +344,7 @@ def test_parquet_to_stdout_is_a_clear_error(tmp_path, articles):
 # -- boilerplate ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_keep_boilerplate_emits_dropped_lines(tmp_path):
     path = write_txt(tmp_path / "pool.txt", POOL)
     kept = run("split", str(path), "--keep-boilerplate", cwd=tmp_path)
@@ -482,6 +485,7 @@ def test_fault_while_writing_leaves_existing_output_untouched(tmp_path, articles
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "sentences.csv"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["sentences.jsonl", "sentences.csv", "sentences.parquet"])
 def test_successful_run_leaves_no_temporary_files(tmp_path, articles, name):
     out_dir = tmp_path / "results" / "today"  # created on demand
@@ -508,6 +512,7 @@ def test_output_file_gets_ordinary_permissions(tmp_path, articles):
 # -- determinism, column mapping, stdin ----------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_split_is_idempotent(tmp_path, articles):
     (tmp_path / "in" / "feed.jsonl").write_text(
         json.dumps({"text": "The bakery won a regional prize. Its owner wept."}) + "\n", encoding="utf-8"

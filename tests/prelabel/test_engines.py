@@ -18,6 +18,9 @@ from annotator.io.articles import read_articles
 from annotator.prelabel.engines import COLUMNS, Engine, Job, Partition, _ordered, run, write
 from annotator.text.split import split
 
+# _ordered: the in-order window over out-of-order futures, driven here with futures finished by hand (run() only
+# gives it real pools, whose completion order a test cannot choose)
+
 REPO = Path(__file__).resolve().parents[2]
 ARTICLES = REPO / "data" / "articles"
 ANNOTATOR = str(Path(sys.executable).parent / "annotator")
@@ -136,6 +139,49 @@ def test_label_studio_format_is_tasks_with_predictions(in_process: Path, model_d
         assert all(row["text"][v["start"] : v["end"]] == v["text"] for v in spans)
 
 
+def test_iter_prelabel_yields_what_the_command_writes(model_dir: Path, tmp_path: Path) -> None:
+    """The Python API and ``annotator prelabel`` take one path: the same columns (``priority`` included) and the
+    same values, the priority ranked on partitions of the same number of articles."""
+    from annotator.classifier.artefacts import load_predictor
+    from annotator.io.write import json_bytes
+    from annotator.prelabel.rows import iter_prelabel
+
+    out = tmp_path / "rows.jsonl"
+    proc = _cli("prelabel", str(ARTICLES), "--model", str(model_dir), "--chunk-size", "3", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    written = _rows(out)
+    chunks = list(iter_prelabel([ARTICLES], model=load_predictor(model_dir), chunk_size=40, partition_size=3))
+    assert all(list(chunk.columns) == list(COLUMNS) for chunk in chunks)
+    yielded = [json.loads(json_bytes(r)) for chunk in chunks for r in chunk.to_dict("records")]
+    assert yielded == written
+    # the partition size matters: ranked on one partition of every article, some priorities differ
+    whole = pd.concat(iter_prelabel([ARTICLES], model=load_predictor(model_dir), partition_size=100))
+    assert whole["priority"].tolist() != [r["priority"] for r in written]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_the_same_rows_give_the_same_bytes_whichever_command_writes_them(
+    fmt: str, in_process: Path, model_dir: Path, tmp_path: Path
+) -> None:
+    """``annotator prelabel`` (partitions encoded in workers) and ``write_rows`` (``split``, ``pull``, ``ledger``)
+    share one writer: the rows prelabel wrote, written again by ``write_rows``, are the same bytes."""
+    from annotator.classifier.artefacts import load_predictor
+    from annotator.io.write import write_rows
+    from annotator.prelabel.partition import output_types
+
+    rows = _rows(in_process)
+    by_engine = tmp_path / f"engine.{fmt}"
+    _prelabel(Engine("local", workers=1), by_engine, model_dir, fmt=fmt)
+    by_write_rows = tmp_path / f"rows.{fmt}"
+    types = output_types(load_predictor(model_dir))
+    n = write_rows([rows[:10], rows[10:]], str(by_write_rows), fmt=fmt, columns=COLUMNS, types=types)
+    assert n == len(rows)
+    if fmt == "parquet":  # the same table; the files' bytes differ by where the row groups break
+        assert pd.read_parquet(by_write_rows).equals(pd.read_parquet(by_engine))
+    else:
+        assert by_write_rows.read_bytes() == by_engine.read_bytes()
+
+
 def test_at_most_a_window_of_partitions_is_in_flight() -> None:
     """The driver holds at most ``window`` partitions (submitted or waiting for their turn): flat memory."""
     from concurrent.futures import Future
@@ -214,6 +260,7 @@ def test_cli_on_an_existing_dask_cluster(in_process: Path, model_dir: Path, tmp_
     assert out.read_bytes() == in_process.read_bytes()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
 def test_reading_a_large_file_streams(tmp_path: Path, suffix: str) -> None:
     """Articles of a JSONL or CSV file are read one by one: the memory held does not grow with the file."""
@@ -269,6 +316,7 @@ def _stderr_through(command: list[str], *, terminal: bool) -> str:
     return out.decode("utf-8", "replace")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("terminal", [True, False])
 def test_progress_bar_in_sentences_per_second_on_a_terminal_only(terminal: bool, tmp_path: Path) -> None:
     out = tmp_path / "rows.jsonl"

@@ -1,5 +1,6 @@
-"""annotator.studio.agreement against independent computations: the krippendorff package on a reliability matrix built
-here, scikit-learn's cohen_kappa_score on the pairs built here, and confusion counts by hand."""
+"""annotator.studio.agreement against independent computations: the krippendorff package (GPL-3.0-or-later, so in the
+dev extra only: our own alpha ships) on reliability matrices built here, scikit-learn's cohen_kappa_score on the pairs
+built here, and confusion counts by hand."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 from sklearn.metrics import cohen_kappa_score
 
 from annotator.errors import InputError
-from annotator.studio.agreement import agreement, summary
+from annotator.studio.agreement import agreement, nominal_alpha, summary
 
 LABELS = ["attributed", "unverified", "contested"]
 
@@ -54,6 +55,33 @@ def test_alpha_matches_the_krippendorff_package(seed, annotators, p_missing):
             krippendorff.alpha(reliability_data=binary, level_of_measurement="nominal"), abs=1e-12
         )
     assert result.annotators == len(annotators) and result.annotations == len(df)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_nominal_alpha_matches_the_krippendorff_package_on_random_matrices(seed):
+    rng = np.random.default_rng(seed)
+    annotators, units, values = rng.integers(2, 7), rng.integers(2, 80), rng.integers(2, 6)
+    agree = rng.uniform(0.0, 1.0)  # from chance agreement (alpha near 0, or below) to near-perfect agreement
+    truth = rng.integers(0, values, size=units)
+    matrix = np.where(rng.random((annotators, units)) < agree, truth, rng.integers(0, values, size=(annotators, units)))
+    matrix = matrix.astype(float) * 1.5 + 2.0  # codes need not be 0..k-1
+    matrix[rng.random((annotators, units)) < rng.uniform(0.0, 0.6)] = np.nan
+    pairable = (np.count_nonzero(~np.isnan(matrix), axis=0) >= 2).any()
+    if not pairable or len(np.unique(matrix[~np.isnan(matrix)])) < 2:
+        assert math.isnan(nominal_alpha(matrix))
+        return
+    with np.errstate(invalid="ignore", divide="ignore"):  # krippendorff's own 0/0 where alpha is undefined
+        expected = krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal")
+    # NaN in both where the pairable units hold a single value (the undefined 0/0)
+    assert nominal_alpha(matrix) == pytest.approx(expected, abs=1e-9, nan_ok=True)
+
+
+def test_nominal_alpha_is_nan_where_undefined():
+    nan = np.nan
+    assert math.isnan(nominal_alpha(np.array([[0.0, 1.0, nan], [nan, nan, 1.0]])))  # no unit labelled twice
+    assert math.isnan(nominal_alpha(np.array([[2.0, 2.0], [2.0, 2.0]])))  # a single value
+    assert math.isnan(nominal_alpha(np.empty((2, 0))))
+    assert nominal_alpha(np.array([[0.0, 1.0, 0.0], [0.0, 1.0, 0.0]])) == 1.0
 
 
 def test_kappa_per_pair_matches_scikit_learn():

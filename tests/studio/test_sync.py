@@ -26,7 +26,6 @@ from annotator.text.split import split
 
 REPO = Path(__file__).resolve().parents[2]
 ARTICLES = REPO / "data" / "articles"
-SEEDS = REPO.parent / "shared" / "seeds"
 ANNOTATOR = str(Path(sys.executable).parent / "annotator")
 
 pytestmark = pytest.mark.studio
@@ -53,9 +52,8 @@ def second_annotator(sdk):  # type: ignore[no-untyped-def]
     return user
 
 
-def test_seeds_round_trip(studio, sdk, title, project_tasks):
-    assert SEEDS.is_dir() and sorted(SEEDS.glob("*.txt")), f"seed articles missing in {SEEDS}"
-    rows = rows_of(SEEDS)
+def test_seeds_round_trip(seeds_dir, studio, sdk, title, project_tasks):
+    rows = rows_of(seeds_dir)
     report = push(studio, rows, title=title, batch_size=40)
     tasks = project_tasks(title)
     assert len(tasks) == len(rows) == report.imported == report.sentences

@@ -1,0 +1,44 @@
+"""The live commands' errors before anything starts: ``serve`` with bad basic auth, ``connect`` with no way to reach
+Label Studio. Serving and connecting for real: tests/backend/; ``prelabel``: tests/prelabel/test_engines.py and
+tests/cli/test_model.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from annotator.cli import main
+
+
+def run(argv: list[str]) -> int:
+    try:
+        main(argv)
+    except SystemExit as stop:
+        return int(stop.code or 0)
+    return 0
+
+
+@pytest.fixture(autouse=True)
+def nowhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No local studio, no Label Studio in the environment."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("LABEL_STUDIO_API_KEY", "LABEL_STUDIO_URL", "ANNOTATOR_BACKEND_AUTH"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_serve_refuses_malformed_basic_auth_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["serve", "--basic-auth", "just-a-user", "--port", "9"]) == 1
+    err = capsys.readouterr().err
+    assert err == "error: --basic-auth: expected USER:PASSWORD\n"
+
+
+def test_connect_without_a_token_says_how_to_get_one(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["connect", "--project", "x", "--backend", "http://127.0.0.1:9"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: no API token") and len(err.splitlines()) == 1
+
+
+def test_connect_needs_a_project_and_a_backend(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["connect", "--backend", "http://127.0.0.1:9"]) == 2  # click's usage error
+    assert "Missing option '--project'" in capsys.readouterr().err
