@@ -20,8 +20,11 @@ if os.environ.get("ANNOTATOR_PURE_PYTHON") != "1":
     compiled = [
         "text/segment",
         "text/boilerplate",
+        "text/quotes",
         "text/split",
         "attribution/analysis",
+        "attribution/phrase_index",
+        "attribution/source_phrase",
         "prelabel/rows",
         "prelabel/priority",
     ]

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
 
-from annotator.attribution.lexicon import lexicon, source_lexicon
+from annotator.attribution.lexicon import lexicon
 from annotator.attribution.mentions import Mention, Span, Token, fold, inside, mentions, quote_spans, tokens
+from annotator.attribution.source_words import ends_with, source_words
 
 PERSON = "person"
 ORGANISATION = "organisation"
@@ -73,7 +73,6 @@ class RawAttribution:
     cue: Cue
     source: RawSource | None
     passive: bool = False
-    verb_token: int = -1
 
 
 @dataclass
@@ -88,100 +87,40 @@ class RawSentence:
     hedges: list[Cue]
 
 
-# -- lexicon views ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Phrases:
-    """Lexicon phrases as word tuples, for lookups by length (longest first)."""
-
-    items: frozenset[tuple[str, ...]]
-    lengths: tuple[int, ...]
-
-    def __contains__(self, words: object) -> bool:
-        return words in self.items
-
-
-@dataclass(frozen=True)
-class SourceWords:
-    outlet_names: frozenset[str]
-    outlet_words: frozenset[str]
-    organisation_words: Phrases
-    place_words: Phrases
-    document_words: Phrases
-    anonymous_nouns: Phrases
-    collective: Phrases
-    person_roles: Phrases
-    pronouns: frozenset[str]
-    modifiers: Phrases
-    passive_disputes: frozenset[str]
-    name_stopwords: frozenset[str]
-    clause_words: frozenset[str]
-    determiners: frozenset[str]
-    definite: frozenset[str]
-    phrase_end: frozenset[str]
-    noun_forms: frozenset[str]
-    noun_contexts: frozenset[str]
-    be_forms: frozenset[str]
-
-
-@cache
-def source_words() -> SourceWords:
-    w = source_lexicon().words
-
-    def phrases(name: str) -> Phrases:
-        items = frozenset(tuple(fold(e).split()) for e in w[name])
-        return Phrases(items, tuple(sorted({len(p) for p in items}, reverse=True)))
-
-    return SourceWords(
-        outlet_names=frozenset(fold(e) for e in w["outlet_names"]),
-        outlet_words=frozenset(w["outlet_words"]),
-        organisation_words=phrases("organisation_words"),
-        place_words=phrases("place_words"),
-        document_words=phrases("document_words"),
-        anonymous_nouns=phrases("anonymous_nouns"),
-        collective=phrases("collective_sources"),
-        person_roles=phrases("person_roles"),
-        pronouns=frozenset(w["source_pronouns"]),
-        modifiers=phrases("verb_modifiers"),
-        passive_disputes=frozenset(w["passive_dispute_cues"]),
-        name_stopwords=frozenset(w["name_stopwords"]),
-        clause_words=frozenset(w["clause_words"]),
-        determiners=frozenset(w["source_determiners"]),
-        definite=frozenset(w["definite_determiners"]),
-        phrase_end=frozenset(w["phrase_end_words"]),
-        noun_forms=frozenset(w["cue_noun_forms"]),
-        noun_contexts=frozenset(w["cue_noun_contexts"]),
-        be_forms=frozenset(w["be_forms"]),
-    )
-
-
-def ends_with(words: list[str], phrases: Phrases) -> bool:
-    """Whether the folded ``words`` end with one of ``phrases``."""
-    n = len(words)
-    return any(size <= n and tuple(words[n - size :]) in phrases.items for size in phrases.lengths)
-
-
-def contains(words: list[str], phrases: Phrases) -> bool:
-    """Whether one of ``phrases`` occurs in the folded ``words``."""
-    n = len(words)
-    return any(tuple(words[i : i + size]) in phrases.items for size in phrases.lengths for i in range(n - size + 1))
-
-
 # -- one sentence -----------------------------------------------------------------------------------
 
 
 def analyse_sentence(text: str) -> RawSentence:
     """Cues, source noun phrases (not yet typed against the article or resolved) and name mentions of one
     sentence."""
-    lex = lexicon()
     toks = tokens(text)
     quotes = quote_spans(text)
     ments = mentions(text, toks)
+    cues, hedges, hedged = _cues(text, toks, quotes)
+    cue_tokens = frozenset(i for _, a, b in cues for i in range(a, b + 1))
+    attributions: list[RawAttribution] = []
+    by_end: dict[int, RawAttribution] = {}
+    for cue, a, b in cues:
+        ra = _attribution(text, toks, ments, quotes, cue, a, b, by_end, attributions, cue_tokens | hedged)
+        attributions.append(ra)
+        if cue.kind == REPORTING:
+            by_end[b] = ra
+    # a dispute word that is itself someone's source ("Fact-checkers found ...") is not a cue
+    source_spans = [ra.source.span for ra in attributions if ra.source is not None]
+    attributions = [ra for ra in attributions if not (ra.cue.kind == DISPUTE and inside(source_spans, *ra.cue.span))]
+    return RawSentence(text, toks, quotes, ments, attributions, hedges)
+
+
+_Found = list[tuple[Cue, int, int]]  # a cue and its first and last token
+
+
+def _cues(text: str, toks: list[Token], quotes: list[Span]) -> tuple[_Found, list[Cue], frozenset[int]]:
+    """The reporting and dispute cues outside quotations, in order; the hedges; the hedges' tokens."""
+    lex = lexicon()
     starts = {t.start: i for i, t in enumerate(toks)}
     ends = {t.end: i for i, t in enumerate(toks)}
 
-    def cue_list(name: str, kind: str) -> list[tuple[Cue, int, int]]:
+    def cue_list(name: str, kind: str) -> _Found:
         found = []
         for s, e in lex.spans(name, text):
             if inside(quotes, s, e) or s not in starts or e not in ends:
@@ -192,7 +131,7 @@ def analyse_sentence(text: str) -> RawSentence:
     disputes = cue_list("dispute_cues", DISPUTE)
     hedges = [c for c, _, _ in cue_list("hedges", HEDGE)]
     dispute_tokens = {i for _, a, b in disputes for i in range(a, b + 1)}
-    hedged = {i for h in hedges for i in range(starts[h.span[0]], ends[h.span[1]] + 1)}
+    hedged = frozenset(i for h in hedges for i in range(starts[h.span[0]], ends[h.span[1]] + 1))
     reporting = [
         (c, a, b)
         for c, a, b in cue_list("reporting_verbs", REPORTING)
@@ -211,51 +150,54 @@ def analyse_sentence(text: str) -> RawSentence:
         if j in reporting_starts:
             subjects.add(a)
     disputes = [(c, a, b) for c, a, b in disputes if a not in subjects]
-    cues = sorted(reporting + disputes, key=lambda x: x[1])
-    cue_tokens = frozenset(i for _, a, b in cues for i in range(a, b + 1))
-    hedge_tokens = frozenset(hedged)
-    attributions: list[RawAttribution] = []
+    return sorted(reporting + disputes, key=lambda x: x[1]), hedges, hedged
+
+
+def _attribution(
+    text: str,
+    toks: list[Token],
+    ments: list[Mention],
+    quotes: list[Span],
+    cue: Cue,
+    a: int,
+    b: int,
+    by_end: dict[int, RawAttribution],
+    earlier: list[RawAttribution],
+    stops: frozenset[int],
+) -> RawAttribution:
+    """The cue at tokens [a, b] with its source phrase; ``by_end`` holds the reporting cues so far by their last
+    token, ``earlier`` the sentence's attributions so far, ``stops`` the tokens of every cue and hedge."""
+    folded = fold(cue.text)
     words = source_words()
-    by_end: dict[int, RawAttribution] = {}
-    for cue, a, b in cues:
-        folded = fold(cue.text)
-        passive = cue.kind == DISPUTE and (folded in words.passive_disputes or bool(_PASSIVE_HINT.search(folded)))
-        before = _skip_modifiers(toks, a)
-        if cue.kind == DISPUTE and before in by_end:
-            # "Fact-checkers found no evidence": the reporting verb's source disputes
-            ra = RawAttribution(cue, by_end[before].source, False, a)
-        elif folded.startswith(_PREPOSED):
-            # "according to X"; "according to figures in its annual report" (a longer lexicon phrase)
-            start = a + 2 if folded != _PREPOSED else b + 1
-            ra = RawAttribution(cue, _after(text, toks, start, ments, apposition=True), passive, a)
-        elif cue.text.lower().startswith("in a"):
-            ra = RawAttribution(cue, None, passive, a)
-        elif a > 0 and toks[a - 1].lower in source_words().be_forms and cue.kind == REPORTING:
-            # "he was accused of": passive; the source, if any, is the agent after "by"
-            agent = (
-                _after(text, toks, b + 2, ments, apposition=False)
-                if b + 1 < len(toks) and toks[b + 1].lower == "by"
-                else None
-            )
-            ra = RawAttribution(cue, agent, passive, a)
-        elif (toks[a].lower.endswith("ing") and a > 0 and toks[a - 1].text == ",") or (
-            0 <= before < len(toks) and toks[before].lower == "and" and attributions
-        ):
-            # "X disputed that, saying ...", "X confirmed it ... and said ...": the main clause's source
-            earlier = [r.source for r in attributions if r.source is not None]
-            ra = RawAttribution(cue, earlier[-1] if earlier else None, passive, a)
-        else:
-            src = _subject(text, toks, a, ments, quotes, cue_tokens | hedge_tokens)
-            if src is None and not passive:
-                src = _inverted(text, toks, a, b, ments)
-            ra = RawAttribution(cue, src, passive, a)
-        attributions.append(ra)
-        if cue.kind == REPORTING:
-            by_end[b] = ra
-    # a dispute word that is itself someone's source ("Fact-checkers found ...") is not a cue
-    source_spans = [ra.source.span for ra in attributions if ra.source is not None]
-    attributions = [ra for ra in attributions if not (ra.cue.kind == DISPUTE and inside(source_spans, *ra.cue.span))]
-    return RawSentence(text, toks, quotes, ments, attributions, hedges)
+    passive = cue.kind == DISPUTE and (folded in words.passive_disputes or bool(_PASSIVE_HINT.search(folded)))
+    before = _skip_modifiers(toks, a)
+    if cue.kind == DISPUTE and before in by_end:
+        # "Fact-checkers found no evidence": the reporting verb's source disputes
+        return RawAttribution(cue, by_end[before].source, False)
+    if folded.startswith(_PREPOSED):
+        # "according to X"; "according to figures in its annual report" (a longer lexicon phrase)
+        start = a + 2 if folded != _PREPOSED else b + 1
+        return RawAttribution(cue, _after(text, toks, start, ments, apposition=True), passive)
+    if cue.text.lower().startswith("in a"):
+        return RawAttribution(cue, None, passive)
+    if a > 0 and toks[a - 1].lower in words.be_forms and cue.kind == REPORTING:
+        # "he was accused of": passive; the source, if any, is the agent after "by"
+        agent = (
+            _after(text, toks, b + 2, ments, apposition=False)
+            if b + 1 < len(toks) and toks[b + 1].lower == "by"
+            else None
+        )
+        return RawAttribution(cue, agent, passive)
+    if (toks[a].lower.endswith("ing") and a > 0 and toks[a - 1].text == ",") or (
+        0 <= before < len(toks) and toks[before].lower == "and" and earlier
+    ):
+        # "X disputed that, saying ...", "X confirmed it ... and said ...": the main clause's source
+        sources = [r.source for r in earlier if r.source is not None]
+        return RawAttribution(cue, sources[-1] if sources else None, passive)
+    src = _subject(text, toks, a, ments, quotes, stops)
+    if src is None and not passive:
+        src = _inverted(text, toks, a, b, ments)
+    return RawAttribution(cue, src, passive)
 
 
 def _noun_or_name(toks: list[Token], a: int, b: int, cue_text: str) -> bool:

@@ -1,4 +1,4 @@
-"""Word lists that encode the guideline, loaded from ``schemas/lexicon.json``.
+"""The word lists of the cue analysis and the source finder, loaded from ``schemas/lexicon.json``.
 
 One compiled pattern per list (compiled once: importing scikit-learn shrinks ``re``'s cache), matching entries as
 whole words or phrases, case-insensitively. Longer phrases are tried first, so "could not be independently verified"
@@ -99,7 +99,7 @@ def _compile(entries: tuple[str, ...]) -> re.Pattern[str]:
 
 @cache
 def lexicon() -> Lexicon:
-    """The shipped lexicon's guideline lists (:data:`LISTS`), read once per process."""
+    """The shipped lexicon's cue lists (:data:`LISTS`), read once per process."""
     return _load(LISTS)
 
 

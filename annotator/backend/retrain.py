@@ -39,7 +39,7 @@ Labelled = tuple[str, str]  # (sentence text, label)
 
 
 class Swappable(Protocol):
-    """What the retrainer swaps models into (:class:`annotator.backend.app.ModelHolder`)."""
+    """What the retrainer swaps models into (:class:`annotator.backend.serving.ModelHolder`)."""
 
     def swap(self, predictor: Predictor) -> Predictor: ...
 
@@ -230,7 +230,7 @@ class Retrainer:
     Parameters
     ----------
     holder
-        Where new models go (:class:`annotator.backend.app.ModelHolder`).
+        Where new models go (:class:`annotator.backend.serving.ModelHolder`).
     fetch
         ``project id -> [(text, label), ...]``: the project's labelled sentences (an export snapshot).
     seed

@@ -139,10 +139,11 @@ def save(model: Model | Any, directory: str | Path, card_extra: dict[str, Any] |
     """
     import skops.io as sio
 
+    from annotator.classifier.compiling import compile_pipeline
     from annotator.classifier.training import Model, prune
 
     pipeline = model.pipeline if isinstance(model, Model) else model
-    predictor = Compiled.from_pipeline(pipeline).to_bytes()  # refuses anything that is not a trained pipeline
+    predictor = compile_pipeline(pipeline).to_bytes()  # refuses anything that is not a trained pipeline
     classes = [str(c) for c in pipeline.classes_]
     unknown = sorted(set(classes) - set(labels()))
     if unknown:

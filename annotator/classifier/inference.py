@@ -1,11 +1,12 @@
 """The trained classifier in the form that predicts: :class:`Compiled`, numbers and word lists only.
 
-A trained pipeline (:func:`annotator.classifier.training.train`) is guideline features and word n-grams, weighted, into
-a linear model whose scores are temperature-scaled. Prediction needs none of scikit-learn's machinery:
-:meth:`Compiled.from_pipeline` takes out the lexicon, the n-gram vocabularies with their idf, the weights,
-coefficients, intercepts and the inverse temperature, and :meth:`Compiled.predict_proba` computes the very
-probabilities of ``pipeline.predict_proba`` (``tests/classifier/test_inference.py`` checks them to 1e-12) with a few
-array operations per batch.
+A trained pipeline (:func:`annotator.classifier.training.train`) is cue features (the analysis of
+:mod:`annotator.attribution.analysis`) and word n-grams, weighted, into a linear model whose scores are
+temperature-scaled. Prediction needs none of scikit-learn's machinery:
+:func:`annotator.classifier.compiling.compile_pipeline` takes out the lexicon, the n-gram vocabularies with their
+idf, the weights, coefficients, intercepts and the inverse temperature, and :meth:`Compiled.predict_proba` computes
+the very probabilities of ``pipeline.predict_proba`` (``tests/classifier/test_inference.py`` checks them to 1e-12)
+with a few array operations per batch.
 
 Saved as ``predictor.npz`` next to ``model.skops`` (:mod:`annotator.classifier.artefacts`): plain ``.npy`` arrays read
 with ``allow_pickle=False``. Loading it needs numpy alone, so ``annotator prelabel`` and ``annotator serve`` start in a
@@ -24,7 +25,8 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from annotator.attribution.analysis import FEATURES, Analysis, _analyse, _lex_of, explain
+from annotator.attribution.analysis import FEATURES, Analysis, _analyse, explain
+from annotator.attribution.phrase_index import index_of
 from annotator.classifier.terms import Vocabulary
 from annotator.errors import ModelError
 from annotator.predictions import Prediction, Span
@@ -45,10 +47,10 @@ class Block:
 
 
 class _Design(NamedTuple):
-    """A batch's design matrix, weighted: guideline rows (n, len(FEATURES)), and per n-gram block its
+    """A batch's design matrix, weighted: cue feature rows (n, len(FEATURES)), and per n-gram block its
     (document, column, value) entries."""
 
-    guideline: NDArray[np.float64]
+    cues: NDArray[np.float64]
     blocks: list[tuple[Block, NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]]
 
 
@@ -60,19 +62,21 @@ class Compiled:
     classes : sequence of str
         The labels, in the column order of the probabilities.
     words : dict
-        The lexicon lists the guideline features were trained with.
-    guideline_weight : float
-        The weight of the guideline block.
-    guideline_coef : array (classes, len(FEATURES))
+        The lexicon lists the cue features were trained with.
+    cue_name : str
+        The name of the cue features' block in the feature union.
+    cue_weight : float
+        The weight of the cue features' block.
+    cue_coef : array (classes, len(FEATURES))
     blocks : list of Block
-        The n-gram blocks, in the feature union's order after the guideline block.
+        The n-gram blocks, in the feature union's order after the cue block.
     intercept : array (classes,)
     beta : float
         The inverse temperature of the calibration.
     version : str
         The model version.
     block_order : list of str
-        The names of the feature union's parts in order (the guideline's included), for feature names.
+        The names of the feature union's parts in order (the cue block's included), for feature names.
     """
 
     def __init__(
@@ -80,9 +84,9 @@ class Compiled:
         *,
         classes: Sequence[str],
         words: dict[str, list[str]],
-        guideline_name: str,
-        guideline_weight: float,
-        guideline_coef: NDArray[np.float64],
+        cue_name: str,
+        cue_weight: float,
+        cue_coef: NDArray[np.float64],
         blocks: list[Block],
         intercept: NDArray[np.float64],
         beta: float,
@@ -92,10 +96,10 @@ class Compiled:
     ) -> None:
         self._classes = tuple(str(c) for c in classes)
         self.words = words
-        self._lex = _lex_of(words)
-        self.guideline_name = guideline_name
-        self.guideline_weight = float(guideline_weight)
-        self.guideline_coef = np.ascontiguousarray(guideline_coef, dtype=np.float64)
+        self._lex = index_of(words)
+        self.cue_name = cue_name
+        self.cue_weight = float(cue_weight)
+        self.cue_coef = np.ascontiguousarray(cue_coef, dtype=np.float64)
         self.blocks = blocks
         self.intercept = np.asarray(intercept, dtype=np.float64)
         self.beta = float(beta)
@@ -105,14 +109,14 @@ class Compiled:
         self._names: list[str] | None = None
         self._bytes: bytes | None = None
         k = len(self._classes)
-        if self.guideline_coef.shape != (k, len(FEATURES)) or self.intercept.shape != (k,):
-            raise ModelError(f"inconsistent predictor: {k} classes, guideline coefficients {self.guideline_coef.shape}")
+        if self.cue_coef.shape != (k, len(FEATURES)) or self.intercept.shape != (k,):
+            raise ModelError(f"inconsistent predictor: {k} classes, cue coefficients {self.cue_coef.shape}")
         for b in blocks:
             if b.coef.shape != (k, len(b.vocabulary)):
                 raise ModelError(f"inconsistent predictor: block {b.name} has coefficients {b.coef.shape}")
-        # per class, the guideline features with a positive coefficient: the ones whose spans explain it
+        # per class, the cue features with a positive coefficient: the ones whose spans explain it
         self._positive = [
-            frozenset(f for f, w in zip(FEATURES, row, strict=True) if w > 0) for row in self.guideline_coef.tolist()
+            frozenset(f for f, w in zip(FEATURES, row, strict=True) if w > 0) for row in self.cue_coef.tolist()
         ]
 
     # -- the Predictor protocol ---------------------------------------------------------------------------------
@@ -126,15 +130,15 @@ class Compiled:
         return self._classes
 
     def analyse(self, texts: Sequence[str]) -> list[Analysis]:
-        """The guideline analysis of each text (cues, sources, quotations, feature row)."""
+        """The cue analysis of each text (cues, sources, quotations, feature row)."""
         lex = self._lex
         return [_analyse(t, lex) for t in texts]
 
     def _design(self, texts: Sequence[str], analyses: Sequence[Analysis]) -> _Design:
-        """The design matrix of ``texts``, weighted: the guideline rows (dense) and each n-gram block's entries."""
+        """The design matrix of ``texts``, weighted: the cue feature rows (dense) and each n-gram block's entries."""
         g = _feature_rows(analyses)
-        if self.guideline_weight != 1.0:
-            g *= self.guideline_weight
+        if self.cue_weight != 1.0:
+            g *= self.cue_weight
         words = [a.words for a in analyses]
         blocks = []
         for b in self.blocks:
@@ -143,8 +147,8 @@ class Compiled:
         return _Design(g, blocks)
 
     def _logits(self, design: _Design) -> NDArray[np.float64]:
-        n = len(design.guideline)
-        logits = design.guideline @ self.guideline_coef.T
+        n = len(design.cues)
+        logits = design.cues @ self.cue_coef.T
         for b, docs, cols, values in design.blocks:
             for k in range(len(self._classes)):
                 logits[:, k] += np.bincount(docs, weights=values * b.coef[k, cols], minlength=n)
@@ -173,7 +177,7 @@ class Compiled:
     def feature_names(self) -> list[str]:
         """The design matrix's column names, as the feature union names them (``"words__said"``)."""
         if self._names is None:
-            parts: dict[str, list[str]] = {self.guideline_name: list(FEATURES)}
+            parts: dict[str, list[str]] = {self.cue_name: list(FEATURES)}
             for b in self.blocks:
                 parts[b.name] = b.vocabulary.terms
             self._names = [f"{name}__{f}" for name in self.block_order for f in parts[name]]
@@ -204,13 +208,13 @@ class Compiled:
 
     def _top(self, design: _Design, best: NDArray[np.int64], k: int) -> list[tuple[str, ...]]:
         """The ``k`` features with the largest positive contribution to each row's predicted class."""
-        g = design.guideline
+        g = design.cues
         n = len(g)
         offsets = self._offsets()
         rows, cols = np.nonzero(g)
         docs_all = [rows]
-        cols_all = [cols + offsets[self.guideline_name]]
-        contrib_all = [g[rows, cols] * self.guideline_coef[best[rows], cols]]
+        cols_all = [cols + offsets[self.cue_name]]
+        contrib_all = [g[rows, cols] * self.cue_coef[best[rows], cols]]
         for b, docs, c, values in design.blocks:
             docs_all.append(docs)
             cols_all.append(c + offsets[b.name])
@@ -230,7 +234,7 @@ class Compiled:
         return [tuple(x) for x in out]
 
     def _offsets(self) -> dict[str, int]:
-        sizes = {self.guideline_name: len(FEATURES), **{b.name: len(b.vocabulary) for b in self.blocks}}
+        sizes = {self.cue_name: len(FEATURES), **{b.name: len(b.vocabulary) for b in self.blocks}}
         out, at = {}, 0
         for name in self.block_order:
             out[name] = at
@@ -241,63 +245,7 @@ class Compiled:
         """Source and cue spans whose features push towards class ``c`` (a positive coefficient)."""
         return explain(a, self._positive[c])
 
-    # -- from a pipeline, to and from bytes ---------------------------------------------------------------------
-
-    @classmethod
-    def from_pipeline(cls, pipeline: Any, *, version: str = "unsaved", card: dict[str, Any] | None = None) -> Compiled:
-        """The predictor of a fitted :func:`annotator.classifier.training.build_pipeline` pipeline."""
-        from annotator.classifier.features import GuidelineFeatures
-        from annotator.classifier.ngrams import NgramTfidf
-
-        try:
-            union = pipeline.named_steps["features"]
-            calibrated = pipeline.named_steps["classifier"]
-            (one,) = calibrated.calibrated_classifiers_
-            linear = one.estimator
-            (scaler,) = one.calibrators
-            beta = float(scaler.beta_)
-            weights = union.transformer_weights or {}
-            coef = np.asarray(linear.coef_, dtype=np.float64)
-            intercept = np.asarray(linear.intercept_, dtype=np.float64)
-            classes = [str(c) for c in calibrated.classes_]
-        except (AttributeError, KeyError, ValueError, TypeError) as exc:
-            raise ModelError(f"not a trained annotator pipeline ({type(exc).__name__}: {exc})") from exc
-        if coef.shape[0] == 1:  # binary: decision values d become the logits (-d, d)
-            coef, intercept = np.vstack([-coef[0], coef[0]]), np.array([-intercept[0], intercept[0]])
-        at = 0
-        guideline = None
-        blocks = []
-        order = []
-        for name, transformer in union.transformer_list:
-            w = float(weights.get(name, 1.0))
-            order.append(name)
-            if isinstance(transformer, GuidelineFeatures):
-                if guideline is not None:
-                    raise ModelError("not a trained annotator pipeline: two guideline blocks")
-                guideline = (name, transformer, w, coef[:, at : at + len(FEATURES)])
-                at += len(FEATURES)
-            elif isinstance(transformer, NgramTfidf):
-                vocab = transformer.vocabulary()
-                blocks.append(Block(name, vocab, w, coef[:, at : at + len(vocab)]))
-                at += len(vocab)
-            else:
-                raise ModelError(f"not a trained annotator pipeline: unknown feature block {name!r}")
-        if guideline is None or at != coef.shape[1]:
-            raise ModelError("not a trained annotator pipeline: no guideline features, or columns do not add up")
-        name, transformer, w, gcoef = guideline
-        return cls(
-            classes=classes,
-            words={k: list(v) for k, v in transformer.words_.items()},
-            guideline_name=name,
-            guideline_weight=w,
-            guideline_coef=gcoef,
-            blocks=blocks,
-            intercept=intercept,
-            beta=beta,
-            block_order=order,
-            version=version,
-            card=card,
-        )
+    # -- to and from bytes ---------------------------------------------------------------------
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         """Pickled as its :meth:`to_bytes` (for worker processes and Dask): a few hundred kilobytes of arrays, not
@@ -314,7 +262,7 @@ class Compiled:
         meta = {
             "format": FORMAT,
             "classes": list(self._classes),
-            "guideline": {"name": self.guideline_name, "weight": self.guideline_weight},
+            "guideline": {"name": self.cue_name, "weight": self.cue_weight},
             "blocks": [
                 {
                     "name": b.name,
@@ -330,7 +278,9 @@ class Compiled:
         }
         arrays: dict[str, NDArray[Any]] = {
             "meta": np.array(json.dumps(meta, sort_keys=True, ensure_ascii=False)),
-            "guideline_coef": self.guideline_coef,
+            # "guideline" and "guideline_coef" are the file format's names for the cue features (kept: saved
+            # predictors read them)
+            "guideline_coef": self.cue_coef,
             "intercept": self.intercept,
         }
         for i, b in enumerate(self.blocks):
@@ -373,9 +323,9 @@ class Compiled:
             return cls(
                 classes=meta["classes"],
                 words=meta["words"],
-                guideline_name=meta["guideline"]["name"],
-                guideline_weight=meta["guideline"]["weight"],
-                guideline_coef=arrays["guideline_coef"],
+                cue_name=meta["guideline"]["name"],
+                cue_weight=meta["guideline"]["weight"],
+                cue_coef=arrays["guideline_coef"],
                 blocks=blocks,
                 intercept=arrays["intercept"],
                 beta=meta["beta"],
@@ -390,7 +340,7 @@ class Compiled:
 
 
 def _feature_rows(analyses: Sequence[Analysis]) -> NDArray[np.float64]:
-    """The guideline feature rows of analyses as one (n, len(FEATURES)) array."""
+    """The cue feature rows of analyses as one (n, len(FEATURES)) array."""
     width = len(FEATURES)
     flat = chain.from_iterable(a.features for a in analyses)
     return np.fromiter(flat, dtype=np.float64, count=len(analyses) * width).reshape(len(analyses), width)

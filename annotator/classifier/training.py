@@ -1,7 +1,7 @@
 """The classifier: build, train and evaluate the scikit-learn pipeline (pure: no files), and :class:`Model`, the
 :class:`~annotator.predictions.Predictor` that wraps a fitted pipeline with explanations.
 
-The pipeline is the guideline features plus word and character n-grams
+The pipeline is the cue features plus word and character n-grams
 (:func:`annotator.classifier.features.make_features`)
 into a multinomial logistic regression whose probabilities are calibrated by temperature scaling
 (``CalibratedClassifierCV(method="temperature", ensemble=False)``: one linear model, one temperature fitted on
@@ -29,8 +29,8 @@ from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
+from annotator.classifier.compiling import compile_pipeline
 from annotator.classifier.features import make_features
-from annotator.classifier.inference import Compiled
 from annotator.errors import ModelError
 from annotator.io.labelled import HELD_OUT_TOPICS
 from annotator.labels import labels
@@ -217,7 +217,7 @@ class Model:
         self.pipeline = pipeline
         self.version = version
         self.card = card or {}
-        self.compiled = Compiled.from_pipeline(pipeline, version=version, card=self.card)
+        self.compiled = compile_pipeline(pipeline, version=version, card=self.card)
 
     @property
     def model_version(self) -> str:

@@ -4,6 +4,7 @@ Parse arguments, call the library.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -104,46 +105,17 @@ def serve_cmd(
 
     require("starlette", "uvicorn")
     from annotator.backend.app import ModelHolder, Settings, create_app, serve
-    from annotator.backend.retrain import Retrainer, project_labels, read_seed
     from annotator.classifier.artefacts import load_predictor
-    from annotator.resources import seed_files
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))  # one line per request
     auth = parse_auth(basic_auth)
     predictor = load_predictor(model)
     holder = ModelHolder(predictor)
+    studio = None if no_retrain else _studio_to_retrain_from(url, token)
     retrainer = None
-    studio = None
-    if not no_retrain:
-        try:
-            studio = connect(url, token)
-        except (StudioError, MissingExtraError) as exc:
-            if url or token:  # asked for explicitly: that is an error
-                raise
-            click.echo(f"no Label Studio to retrain from ({exc}); predicting only", err=True)
     if studio is not None:
-        try:
-            seed = read_seed(seed_paths or seed_files())
-        except InputError as err:
-            if Path(err.where).exists():
-                raise
-            raise InputError(err.where, f"{err.reason}; pass --seed") from None
-
-        def publish(project: int, old: str, new: str) -> None:
-            studio.set_backend_version(project, old, new, basic_auth=auth)
-            if refresh:
-                studio.refresh_predictions(project, new)
-
-        retrainer = Retrainer(
-            holder,
-            fetch=lambda project: project_labels(studio, project),
-            seed=seed,
-            models_dir=Path(models_dir),
-            load=load_predictor,
-            publish=publish,
-            every=retrain_every,
-        )
+        retrainer = _retrainer(holder, studio, seed_paths, Path(models_dir), retrain_every, auth=auth, refresh=refresh)
     mode = f"retraining every {retrain_every} annotations" if retrainer else "predicting only"
     click.echo(f"serving model {predictor.model_version} on http://{host}:{port}, {mode}", err=True)
     try:
@@ -153,6 +125,56 @@ def serve_cmd(
     finally:
         if retrainer is not None:
             retrainer.close()
+
+
+def _studio_to_retrain_from(url: str | None, token: str | None) -> Any:
+    """The Label Studio client retraining reads labels from; None (with a note) when none answers and none was
+    asked for explicitly."""
+    try:
+        return connect(url, token)
+    except (StudioError, MissingExtraError) as exc:
+        if url or token:  # asked for explicitly: that is an error
+            raise
+        click.echo(f"no Label Studio to retrain from ({exc}); predicting only", err=True)
+        return None
+
+
+def _retrainer(
+    holder: Any,
+    studio: Any,
+    seed_paths: Sequence[str | Path],
+    models_dir: Path,
+    every: int,
+    *,
+    auth: tuple[str, str] | None,
+    refresh: bool,
+) -> Any:
+    """A retrainer that swaps new models into ``holder`` and publishes each new version to the project."""
+    from annotator.backend.retrain import Retrainer, project_labels, read_seed
+    from annotator.classifier.artefacts import load_predictor
+    from annotator.resources import seed_files
+
+    try:
+        seed = read_seed(seed_paths or seed_files())
+    except InputError as err:
+        if Path(err.where).exists():
+            raise
+        raise InputError(err.where, f"{err.reason}; pass --seed") from None
+
+    def publish(project: int, old: str, new: str) -> None:
+        studio.set_backend_version(project, old, new, basic_auth=auth)
+        if refresh:
+            studio.refresh_predictions(project, new)
+
+    return Retrainer(
+        holder,
+        fetch=lambda project: project_labels(studio, project),
+        seed=seed,
+        models_dir=models_dir,
+        load=load_predictor,
+        publish=publish,
+        every=every,
+    )
 
 
 @click.command("connect", context_settings=CONTEXT)
@@ -181,8 +203,6 @@ def connect_cmd(
 
     Example: annotator connect --project "News sentences" --backend http://127.0.0.1:9090
     """
-    from annotator.errors import StudioError
-
     studio = connect(url, token)
     project = studio.find_project(title)
     if project is None:
@@ -236,25 +256,16 @@ def prelabel_cmd(
     Example: annotator prelabel corpus/ -o predictions.parquet --engine dask --workers 2
     """
     import gc
-    import os
     import time
 
-    # parallel by processes, one per core: a BLAS thread pool per process only oversubscribes the cores, and
-    # starting one costs every process (and every worker it spawns) 70 ms of CPU; numpy is not imported yet
-    for name in BLAS_THREADS:
-        os.environ.setdefault(name, "1")
-    from annotator.prelabel.engines import Engine, Job, run, write
+    _one_blas_thread()
+    from annotator.prelabel.engines import Engine, run
 
     if scheduler and engine != "dask":
         raise InputError("--scheduler", "needs --engine dask")
     if engine == "dask":
         require("dask", "distributed", command="annotator prelabel --engine dask")
-    fmt = output_format(output, fmt)
-    job = Job(fmt=fmt)
-    if fmt == "label-studio":
-        from annotator.guideline import guideline
-
-        job = Job(fmt=fmt, guideline_version=guideline().version)
+    job = _job(output, fmt)
     columns = columns_from(kwargs)
     started = time.perf_counter()
     with reading(paths, columns, stdin_format) as (articles, report):
@@ -268,25 +279,9 @@ def prelabel_cmd(
         # what is loaded by now (modules, the model) lives until the end: the cycle collector need not scan it
         # again and again (undone below, for a caller that runs commands in its own process)
         gc.freeze()
-        bar = _progress_bar()
-
-        def progress() -> Any:
-            for part in parts:
-                if bar is not None:
-                    bar.update(part.sentences)
-                yield part
-
         try:
-            summary = write(
-                progress(),
-                output,
-                fmt=fmt,
-                model=predictor,
-                commit_if=lambda _s: report.articles > 0 or not report.failed,
-            )
+            summary = _write(parts, output, job.fmt, predictor, commit=lambda: report.articles > 0 or not report.failed)
         finally:
-            if bar is not None:
-                bar.close()
             parts.close()
             gc.unfreeze()
     seconds = time.perf_counter() - started
@@ -297,6 +292,46 @@ def prelabel_cmd(
         f"{summary.sentences} sentence{'s' if summary.sentences != 1 else ''} labelled by model {name} "
         f"{predictor.model_version} in {seconds:.1f} s{where}",
     )
+
+
+def _one_blas_thread() -> None:
+    """Parallel by processes, one per core: a BLAS thread pool per process only oversubscribes the cores, and
+    starting one costs every process (and every worker it spawns) 70 ms of CPU. Before numpy is imported."""
+    import os
+
+    for name in BLAS_THREADS:
+        os.environ.setdefault(name, "1")
+
+
+def _job(output: str | None, fmt: str | None) -> Any:
+    """The prelabel job for ``--format`` (default: from the output's suffix)."""
+    from annotator.prelabel.engines import Job
+
+    fmt = output_format(output, fmt)
+    if fmt == "label-studio":
+        from annotator.guideline import guideline
+
+        return Job(fmt=fmt, guideline_version=guideline().version)
+    return Job(fmt=fmt)
+
+
+def _write(parts: Any, output: str | None, fmt: str, predictor: Any, *, commit: Callable[[], bool]) -> Any:
+    """Write the predicted parts as they come, with a progress bar on a terminal; the summary."""
+    from annotator.prelabel.engines import write
+
+    bar = _progress_bar()
+
+    def progress() -> Any:
+        for part in parts:
+            if bar is not None:
+                bar.update(part.sentences)
+            yield part
+
+    try:
+        return write(progress(), output, fmt=fmt, model=predictor, commit_if=lambda _s: commit())
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def _progress_bar() -> Any:

@@ -16,7 +16,6 @@ from annotator.cli._util import (
     finish,
     input_options,
     output_format,
-    parse_auth,
     reading,
     require,
 )
@@ -87,12 +86,6 @@ def studio_cmd(
 @click.option("--no-model", is_flag=True, help="Push without pre-annotations.")
 @click.option("--overlap", type=click.IntRange(min=1), help="Annotators per task (maximum_annotations).")
 @click.option("--batch-size", default=2000, show_default=True, type=click.IntRange(min=1), help="Tasks per request.")
-@click.option(
-    "--ml-backend", metavar="URL", help="Then attach this running `annotator serve` (as `annotator connect`)."
-)
-@click.option(
-    "--ml-backend-auth", envvar="ANNOTATOR_BACKEND_AUTH", show_envvar=True, metavar="USER:PASS", help="Its basic auth."
-)
 @connection_options
 def push_cmd(
     paths: tuple[str, ...],
@@ -101,8 +94,6 @@ def push_cmd(
     no_model: bool,
     overlap: int | None,
     batch_size: int,
-    ml_backend: str | None,
-    ml_backend_auth: str | None,
     url: str | None,
     token: str | None,
     stdin_format: str | None,
@@ -113,17 +104,17 @@ def push_cmd(
     One import request per batch. Sentences already in the project (by sentence_id) are not imported
     again, and annotations are never touched, so re-running is safe. With a model, every task carries
     its prediction (label, score, model_version), tasks already there get the new model's prediction,
-    and the project's model_version is set to the model's. --ml-backend then attaches a running
-    `annotator serve` to the project, as `annotator connect` does.
+    and the project's model_version is set to the model's. To have a running `annotator serve` predict
+    as tasks are opened, attach it with `annotator connect`.
 
     Example: annotator push data/articles --project "News claims" --overlap 2
     """
-    from annotator.studio.sync import load_predictor, push
+    from annotator.classifier.artefacts import load_predictor
+    from annotator.studio.sync import push
     from annotator.text.split import iter_rows
 
-    auth = parse_auth(ml_backend_auth, "--ml-backend-auth")
     columns = columns_from(kwargs)
-    predictor = load_predictor(model, no_model)
+    predictor = None if no_model else load_predictor(model)
     studio = connect(url, token)
     with reading(paths, columns, stdin_format) as (articles, read_report):
         report = push(
@@ -131,9 +122,6 @@ def push_cmd(
         )
     p = report.project
     assert p is not None
-    if ml_backend:
-        version = studio.connect_backend(p.id, ml_backend, basic_auth=auth)
-        click.echo(f"project {p.title!r} (id {p.id}) now uses the backend at {ml_backend}, model {version}", err=True)
     preds = f" with predictions of {report.model_version}" if report.model_version else " without predictions"
     added = f"; {report.predictions_added} existing tasks got predictions" if report.predictions_added else ""
     repeated = f", {report.repeated} repeated in the input" if report.repeated else ""

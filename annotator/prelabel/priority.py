@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from annotator.predictions import Prediction
 
@@ -63,11 +63,6 @@ class Ranker:
         self.classes = tuple(classes)
         self.counts: Counter[str] = Counter()
         self._lock = threading.Lock()  # the backend predicts in several threads
-
-    def observe(self, labels: Iterable[str]) -> None:
-        """Add predicted labels to the distribution."""
-        with self._lock:
-            self.counts.update(labels)
 
     def weights(self) -> dict[str, float]:
         """The current rarity weight of every class."""

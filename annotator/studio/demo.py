@@ -15,7 +15,7 @@ from annotator.io.articles import ReadReport, read_articles
 from annotator.labels import labels
 from annotator.studio.client import Studio
 from annotator.studio.local import CREDENTIALS, DEFAULT_DIR, DEFAULT_PORT, LocalStudio, running, stop_running
-from annotator.studio.sync import load_predictor, push
+from annotator.studio.sync import push
 from annotator.text.split import iter_rows
 
 PROJECT = "annotator demo"
@@ -48,7 +48,9 @@ def _demo(paths: list[str], port: int, data_dir: str) -> int:
         print(f"starting Label Studio at {local.url} (first start sets up its database: about a minute) ...")
         local.start()
         url = local.url
-    predictor = load_predictor(None, no_model=False)
+    from annotator.classifier.artefacts import load_predictor
+
+    predictor = load_predictor()
     report = ReadReport()
     rows = iter_rows(read_articles(paths, report=report))
     pushed = push(Studio(url, local.credentials.token), rows, title=PROJECT, predictor=predictor)

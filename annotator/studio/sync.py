@@ -72,16 +72,6 @@ def predict(predictor: Predictor, texts: list[str]) -> list[dict[str, Any]]:
     return out
 
 
-def load_predictor(model: str | None, no_model: bool = False) -> Predictor | None:
-    """The model to pre-annotate with: ``model`` (a directory), else the shipped default (``models/default``);
-    None with ``no_model``. A model that cannot be loaded is an error (:class:`~annotator.errors.ModelError`)."""
-    if no_model:
-        return None
-    from annotator.classifier.artefacts import load_predictor as load
-
-    return load(model)
-
-
 def _batches(items: Iterable[Task], size: int) -> Iterator[list[Task]]:
     it = iter(items)
     while batch := list(islice(it, size)):
@@ -151,12 +141,31 @@ def push(
             yield task
 
     tasks = fresh(iter_tasks(rows, guideline_version=guideline().version))
+    _import(studio, project.id, tasks, predictor, batch_size, report, on_batch)
+    if predictor is not None:
+        _predict_stale(studio, project.id, stale, predictor, batch_size, report)
+        if version and project.model_version != version:
+            studio.update_project(project.id, model_version=version)
+    report.project = studio.get_project(project.id)
+    return report
+
+
+def _import(
+    studio: Studio,
+    project: int,
+    tasks: Iterable[Task],
+    predictor: Predictor | None,
+    batch_size: int,
+    report: PushReport,
+    on_batch: Callable[[int], None] | None,
+) -> None:
+    """Import ``tasks`` one batch per request, each with the model's prediction when there is a model."""
     for batch in _batches(tasks, batch_size):
         if predictor is not None:
             for task, pred in zip(batch, predict(predictor, [t["data"]["text"] for t in batch]), strict=True):
                 task["predictions"] = [pred]
         try:
-            report.imported += studio.import_tasks(project.id, batch) or len(batch)
+            report.imported += studio.import_tasks(project, batch) or len(batch)
         except StudioError as exc:
             raise StudioError(
                 f"{exc}; {report.imported} tasks were imported before this batch of {len(batch)}, which may or may "
@@ -166,17 +175,17 @@ def push(
         if on_batch is not None:
             on_batch(len(batch))
 
-    if predictor is not None:
-        for i in range(0, len(stale), batch_size):
-            refs = stale[i : i + batch_size]
-            preds = predict(predictor, [r.text for r in refs])
-            payload = [{**p, "task": r.id} for r, p in zip(refs, preds, strict=True)]
-            studio.import_predictions(project.id, payload)
-            report.predictions_added += len(payload)
-        if version and project.model_version != version:
-            studio.update_project(project.id, model_version=version)
-    report.project = studio.get_project(project.id)
-    return report
+
+def _predict_stale(
+    studio: Studio, project: int, stale: list[TaskRef], predictor: Predictor, batch_size: int, report: PushReport
+) -> None:
+    """Add the model's prediction to tasks already in the project that lack one of its version."""
+    for i in range(0, len(stale), batch_size):
+        refs = stale[i : i + batch_size]
+        preds = predict(predictor, [r.text for r in refs])
+        payload = [{**p, "task": r.id} for r, p in zip(refs, preds, strict=True)]
+        studio.import_predictions(project, payload)
+        report.predictions_added += len(payload)
 
 
 @dataclass

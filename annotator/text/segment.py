@@ -24,9 +24,9 @@ from typing import NamedTuple
 from sentencex import segment as sentencex_segment
 
 from annotator.text.boilerplate import RELATED_TEASER, REPEATED_LINE, BoilerplateRules, load_rules
+from annotator.text.quotes import QuoteCounter, quote_spans
 
 BODY, HEADLINE, SUBHEAD, CAPTION, BOILERPLATE = "body", "headline", "subhead", "caption", "boilerplate"
-KINDS = (BODY, HEADLINE, SUBHEAD, CAPTION, BOILERPLATE)
 
 #: A line without final punctuation and at most this many words is a sub-heading, not a caption.
 SUBHEAD_MAX_WORDS = 12
@@ -52,8 +52,6 @@ class Sentence(NamedTuple):
 _CLOSERS = "\"'’”)]"
 _FINAL_PUNCT = frozenset(".!?…:;")
 _MAYBE_INNER = re.compile(r"[.!?…][\"'’”)\]]*\s")
-_QUOTE_CHAR = re.compile("[\"“”‘’']")
-_WORD_CHAR = re.compile(r"\w")
 _LIST_MARK = re.compile(r"(?:(?<=\s)|^)(?:[•⁃▪◦*–-]\s*)?(\d{1,3}|[a-z])(\.\)|\)|\.)(?=\s)")
 _MARK_ONLY = re.compile(r"(?:[•⁃▪◦*–-]\s*)?(?:\d{1,3}|[a-zA-Z])(?:\.\)|\)|\.)")
 #: Abbreviations after which a sentence does not end when a capitalised word or a number follows:
@@ -124,23 +122,11 @@ def _segment(text: str, rules: BoilerplateRules, title: str | None, keep_boilerp
     out: list[Sentence] = []
     append = out.append
     new = tuple.__new__
-    match_rule = rules.match
-    drop_repeats = rules.drop_repeated_lines
-    teaser_sections = rules.teaser_sections
-    in_teasers = False
-    seen: set[str] = set()
+    dropper = _Dropper(rules, text)
     title = title.strip() if title else None
     first = True
     prev_kind = ""
-    quotes = _QuoteCounter()
-
-    # Lines outside these ranges cannot be boilerplate: one RE2 scan instead of a regex per line.
-    ranges = rules.candidates(text)
-    check_all = ranges is None
-    ranges = ranges or []
-    n_ranges = len(ranges)
-    r = 0
-
+    quotes = QuoteCounter()
     pos = 0
     for raw in text.split("\n"):
         start = pos
@@ -151,27 +137,12 @@ def _segment(text: str, rules: BoilerplateRules, title: str | None, keep_boilerp
         if line is not raw:  # str.strip strips what \s matches: Unicode whitespace
             start += len(raw) - len(raw.lstrip())
         end = start + len(line)
-        if check_all:
-            rule = match_rule(line)
-        else:
-            while r < n_ranges and ranges[r][1] < start:
-                r += 1
-            rule = match_rule(line) if r < n_ranges and ranges[r][0] <= end else None
         final = line.rstrip(_CLOSERS)[-1:] in _FINAL_PUNCT
-        if rule is None:
-            if in_teasers and not final:
-                rule = RELATED_TEASER
-            elif drop_repeats and line in seen:
-                rule = REPEATED_LINE
-            else:
-                seen.add(line)
+        rule = dropper.rule(line, start, end, final)
         if rule is not None:
-            in_teasers = rule in teaser_sections or (in_teasers and not final)
             if keep_boilerplate:
                 append(new(Sentence, (start, end, line, BOILERPLATE, None, rule)))
             continue
-        in_teasers = False
-
         if first:
             kind = HEADLINE if (line == title or not final) else BODY
             first = False
@@ -182,26 +153,67 @@ def _segment(text: str, rules: BoilerplateRules, title: str | None, keep_boilerp
         else:
             kind = CAPTION
         prev_kind = kind
-
         # an opening quotation mark may be in the line (substring tests beat a regex here)
         may_quote = "“" in line or "‘" in line or '"' in line or " '" in line or line[0] == "'"
-        if (
-            not may_quote
-            and _MAYBE_INNER.search(line) is None
-            and not (line[0] in _LIST_START and _LIST_MARK.match(line))
-        ):
+        if may_quote or _MAYBE_INNER.search(line) is not None or (line[0] in _LIST_START and _LIST_MARK.match(line)):
+            _sentences(line, start, kind, may_quote, quotes, out)
+        else:
             quotes.carry = None  # one sentence, no quotation, no list
             append(new(Sentence, (start, end, line, kind, None, None)))
-            continue
-
-        quoted = _quote_spans(line) if may_quote else []
-        spans = _split_line(line, quoted)
-        qids = quotes.assign(line, spans, quoted) if quoted else [None] * len(spans)
-        if not quoted:
-            quotes.carry = None
-        for (s, e), qid in zip(spans, qids, strict=True):
-            append(new(Sentence, (start + s, start + e, line[s:e], kind, qid, None)))
     return out
+
+
+class _Dropper:
+    """The boilerplate decision for each line of one article, in order: a rule's match, a line of a related-links
+    section (after a teaser heading, until a line with final punctuation), or a repeated line."""
+
+    def __init__(self, rules: BoilerplateRules, text: str) -> None:
+        self.match = rules.match
+        self.drop_repeats = rules.drop_repeated_lines
+        self.teaser_sections = rules.teaser_sections
+        self.in_teasers = False
+        self.seen: set[str] = set()
+        # Lines outside these ranges cannot be boilerplate: one RE2 scan instead of a regex per line.
+        ranges = rules.candidates(text)
+        self.check_all = ranges is None
+        self.ranges = ranges or []
+        self.r = 0
+
+    def rule(self, line: str, start: int, end: int, final: bool) -> str | None:
+        """The name of the rule that drops ``line`` (at ``[start, end)`` in the text), or None to keep it."""
+        if self.check_all:
+            rule = self.match(line)
+        else:
+            ranges = self.ranges
+            r = self.r
+            while r < len(ranges) and ranges[r][1] < start:
+                r += 1
+            self.r = r
+            rule = self.match(line) if r < len(ranges) and ranges[r][0] <= end else None
+        if rule is None:
+            if self.in_teasers and not final:
+                rule = RELATED_TEASER
+            elif self.drop_repeats and line in self.seen:
+                rule = REPEATED_LINE
+            else:
+                self.seen.add(line)
+        if rule is not None:
+            self.in_teasers = rule in self.teaser_sections or (self.in_teasers and not final)
+        else:
+            self.in_teasers = False
+        return rule
+
+
+def _sentences(line: str, start: int, kind: str, may_quote: bool, quotes: QuoteCounter, out: list[Sentence]) -> None:
+    """Append the sentences of one kept line that may hold several (at ``start`` in the text) to ``out``."""
+    new = tuple.__new__
+    quoted = quote_spans(line) if may_quote else []
+    spans = _split_line(line, quoted)
+    qids = quotes.assign(line, spans, quoted) if quoted else [None] * len(spans)
+    if not quoted:
+        quotes.carry = None
+    for (s, e), qid in zip(spans, qids, strict=True):
+        out.append(new(Sentence, (start + s, start + e, line[s:e], kind, qid, None)))
 
 
 # -- one line ----------------------------------------------------------------------------------
@@ -321,103 +333,3 @@ def _follows_name(line: str, ps: int, cut: int) -> bool:
     before = line.rfind(" ", ps, max(cut - 1, ps)) + 1
     word = line[max(before, ps) : cut - 1]
     return len(word) > 1 and word[0].isupper() and word[1:].islower() and word.isalpha()
-
-
-# -- quotations --------------------------------------------------------------------------------
-
-_OPEN_BEFORE = frozenset(" \t([{—–-/\u00a0“‘\"'")
-
-
-def _quote_spans(line: str) -> list[tuple[int, int, bool]]:
-    """Top-level quotations in a line: ``(start, end, closed)``; ``end`` is past the closing mark.
-
-    Curly quotes are unambiguous except ``’``, which closes a ``‘`` quotation only when it is not
-    followed by a letter (``Ukraine’s`` is an apostrophe). Straight quotes open after a space or an
-    opening bracket and close otherwise. An unclosed quotation runs to the end of the line.
-    """
-    spans: list[tuple[int, int, bool]] = []
-    stack: list[tuple[str, int]] = []  # (closing mark, start)
-    n = len(line)
-    for m in _QUOTE_CHAR.finditer(line):
-        ch = m.group()
-        i = m.start()
-        before = line[i - 1] if i else " "
-        after = line[i + 1] if i + 1 < n else " "
-        after_is_word = _WORD_CHAR.match(after) is not None
-        closer = None
-        if ch == "“":
-            stack.append(("”", i))
-            continue
-        if ch == "‘":
-            if before in _OPEN_BEFORE or not before.isalnum():
-                stack.append(("’", i))
-            continue
-        if ch == "”":
-            closer = "”"
-        elif ch == "’":
-            if after_is_word:
-                continue  # apostrophe
-            closer = "’"
-        elif ch == '"':
-            if stack and stack[-1][0] == '"':
-                closer = '"'
-            else:
-                stack.append(('"', i))
-                continue
-        else:  # straight single quote
-            if before.isalnum() and after_is_word:
-                continue  # apostrophe
-            if stack and stack[-1][0] == "'" and not after_is_word:
-                closer = "'"
-            elif (before in _OPEN_BEFORE) and after_is_word:
-                stack.append(("'", i))
-                continue
-            else:
-                continue
-        # close the innermost matching quotation; outer ones survive
-        for k in range(len(stack) - 1, -1, -1):
-            if stack[k][0] == closer:
-                start = stack[k][1]
-                del stack[k:]
-                if not stack:
-                    spans.append((start, i + 1, True))
-                break
-    if stack:
-        spans.append((stack[0][1], n, False))
-    return spans
-
-
-class _QuoteCounter:
-    """Numbers the quotations of one article; a quotation left open at the end of a paragraph
-    continues when the next paragraph opens with a quotation mark (the newspaper convention)."""
-
-    def __init__(self) -> None:
-        self.next_id = 0
-        self.carry: int | None = None
-
-    def assign(self, line: str, spans: list[tuple[int, int]], quoted: list[tuple[int, int, bool]]) -> list[int | None]:
-        ids: list[int | None] = [None] * len(spans)
-        carry = self.carry if (self.carry is not None and line[:1] in "“‘\"'") else None
-        self.carry = None
-        k = 0
-        for qi, (qs, qe, closed) in enumerate(quoted):
-            while k < len(spans) and spans[k][1] <= qs:
-                k += 1
-            j = k
-            while j < len(spans) and spans[j][0] < qe:
-                j += 1
-            earlier = ids[k] if k < j and all(ids[i] is not None for i in range(k, j)) else None
-            qid: int
-            if qi == 0 and carry is not None and qs == 0:
-                qid = carry
-            elif earlier is not None:
-                qid = earlier  # a second quotation inside a sentence already quoted: same unit
-            else:
-                qid = self.next_id
-                self.next_id += 1
-            for i in range(k, j):
-                if ids[i] is None:
-                    ids[i] = qid
-            if not closed:
-                self.carry = qid
-        return ids

@@ -15,10 +15,7 @@ from annotator.attribution.cues import (
     PERSON_ROLE,
     PRONOUN,
     REPORTING,
-    Phrases,
     analyse_sentence,
-    contains,
-    ends_with,
 )
 
 
@@ -96,12 +93,3 @@ def test_a_sentence_without_cues() -> None:
     result = analyse_sentence("The tide turned at noon.")
     assert result.attributions == [] and result.hedges == []
     assert [t.text for t in result.tokens] == ["The", "tide", "turned", "at", "noon", "."]
-
-
-def test_phrase_lookups_by_length() -> None:
-    phrases = Phrases(frozenset({("press", "officer"), ("officer",)}), (2, 1))
-    assert ("officer",) in phrases
-    assert ends_with(["the", "press", "officer"], phrases)
-    assert not ends_with(["officer", "said"], phrases)
-    assert contains(["officer", "said"], phrases)
-    assert not contains(["the", "press"], phrases)

@@ -200,7 +200,7 @@ def test_webhook_without_retraining_ignores_annotations_and_refuses_training(ser
     r = httpx.post(url + "/webhook", json={"action": "PROJECT_UPDATED", "project": {"id": 3}})
     assert r.status_code == 200 and r.json()["status"] == "ignored"
     r = httpx.post(url + "/webhook", json={"action": "START_TRAINING", "project": {"id": 3}})
-    assert r.status_code == 409 and "--url" in r.json()["error"]
+    assert r.status_code == 409 and "reaches no Label Studio" in r.json()["error"]
 
 
 def test_basic_auth_is_required_when_set(model: Model) -> None:

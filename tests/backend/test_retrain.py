@@ -259,15 +259,10 @@ def test_basic_auth_reaches_predictions_and_webhooks(
     auth = ("ls", "s3cret")
     version = httpx.get(backend.url + "/health", auth=auth).json()["model_version"]
     push = [ANNOTATOR, "push", str(ARTICLE), "--project", title, "--no-model"]
-    proc = subprocess.run(
-        [*push, "--ml-backend", backend.url, "--ml-backend-auth", "ls:s3cret"],
-        env=cli_env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr
+    connect = [ANNOTATOR, "connect", "--project", title, "--backend", backend.url, "--basic-auth", "ls:s3cret"]
+    for command in (push, connect):
+        proc = subprocess.run(command, env=cli_env, capture_output=True, text=True, check=False, timeout=300)
+        assert proc.returncode == 0, proc.stderr
     assert f"now uses the backend at {backend.url}, model {version}" in proc.stderr
     project = _project(sdk, title)
     task = next(iter(sdk.tasks.list(project=project.id)))

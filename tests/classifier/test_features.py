@@ -1,4 +1,4 @@
-"""The guideline features: scikit-learn's estimator checks, and each feature on sentences written for the purpose
+"""The cue features: scikit-learn's estimator checks, and each feature on sentences written for the purpose
 (spans are checked against the text they should point at)."""
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ from hypothesis import strategies as st
 from sklearn.pipeline import FeatureUnion
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from annotator.attribution.analysis import _PUNCT, FEATURES, _Sentence, _tokens, analyse
+from annotator.attribution.analysis import FEATURES, analyse
 from annotator.attribution.lexicon import lexicon
+from annotator.attribution.source_phrase import PUNCT, SentenceTokens, tokens
 from annotator.classifier.features import GuidelineFeatures, make_features
 
-# _tokens, _Sentence, _PUNCT: the tokeniser's fast path is checked against the plain regex it replaces, which the
-# public analyse() would only show through its features
+# tokens, SentenceTokens, PUNCT (annotator.attribution.source_phrase): the tokeniser's fast path is checked against
+# the plain regex it replaces, which analyse() would only show through its features
 
 
 @parametrize_with_checks([GuidelineFeatures()])
@@ -334,7 +335,7 @@ WORDS = st.sampled_from(
 # pieces that stress the tokeniser's fast path: punctuation around and inside words, "_", Unicode spaces and digits
 TOKEN_PARTS = st.sampled_from(
     [
-        *_PUNCT,
+        *PUNCT,
         "_",
         " ",
         "\u00a0",
@@ -359,18 +360,18 @@ TOKEN_PARTS = st.sampled_from(
 @settings(max_examples=500, deadline=None)
 @given(st.one_of(st.text(max_size=60), st.lists(TOKEN_PARTS, max_size=25).map("".join)))
 def test_fast_tokens_equal_the_token_regex(text):
-    assert _tokens(text) == re.findall(r"\w+(?:[-'’]\w+)*", text)
+    assert tokens(text) == re.findall(r"\w+(?:[-'’]\w+)*", text)
 
 
 def test_stripped_punctuation_is_never_part_of_a_word():
-    assert not [c for c in _PUNCT if re.fullmatch(r"\w|\s", c)]
+    assert not [c for c in PUNCT if re.fullmatch(r"\w|\s", c)]
 
 
 @pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(st.text(max_size=80), st.lists(WORDS, max_size=30).map(" ".join), st.lists(WORDS).map("".join)))
 def test_offsets_hold_for_any_text(text):
-    s = _Sentence(text)
+    s = SentenceTokens(text)
     s.locate()
     spans = list(zip(s.starts, s.ends, strict=True))
     if s.aligned:  # tokens of the lower-cased text, whose offsets are the text's

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from annotator.classifier.artefacts import load_model
+from annotator.classifier.compiling import compile_pipeline
 from annotator.classifier.inference import Compiled
 from annotator.classifier.training import build_pipeline, train
 from annotator.io.labelled import read_labelled
@@ -34,7 +35,7 @@ def texts(corpus, seeds_dir: Path) -> list[str]:
 
 
 def assert_same(pipeline, texts):
-    compiled = Compiled.from_pipeline(pipeline)
+    compiled = compile_pipeline(pipeline)
     expected = pipeline.predict_proba(texts)
     got = compiled.predict_proba(texts)
     assert got.shape == expected.shape

@@ -293,12 +293,13 @@ def test_rules_file_is_checked_against_its_schema(tmp_path: Path) -> None:
 
 
 def test_installed_splitter_is_the_compiled_one() -> None:
-    """The wheel ships the mypyc-compiled splitter, guideline analysis and row building (setup.py); benchmarks and
+    """The wheel ships the mypyc-compiled splitter, cue analysis and row building (setup.py); benchmarks and
     these tests use them."""
     import importlib
     import os
 
     compiled = ("text.segment", "text.boilerplate", "text.split", "attribution.analysis")
+    compiled += ("text.quotes", "attribution.phrase_index", "attribution.source_phrase")
     names = (*compiled, "prelabel.rows", "prelabel.priority")
     modules = [importlib.import_module(f"annotator.{m}") for m in names]
     suffix = ".py" if os.environ.get("ANNOTATOR_PURE_PYTHON") == "1" else ".so"
