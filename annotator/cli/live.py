@@ -14,6 +14,7 @@ from annotator.cli._util import (
     columns_from,
     connect,
     connection_options,
+    csv_raw_option,
     finish,
     input_options,
     output_format,
@@ -198,6 +199,7 @@ def connect_cmd(
     type=click.Choice(["jsonl", "csv", "parquet", "label-studio"]),
     help="Default: from -o's suffix, else jsonl. label-studio: a JSON list of tasks with predictions to import.",
 )
+@csv_raw_option
 @click.option("--model", type=click.Path(exists=True, file_okay=False), help="Model directory (default: the shipped).")
 @click.option(
     "--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True, help="Where to run."
@@ -213,6 +215,7 @@ def prelabel_cmd(
     paths: tuple[str, ...],
     output: str | None,
     fmt: str | None,
+    csv_raw: bool,
     model: str | None,
     engine: str,
     workers: int | None,
@@ -244,7 +247,7 @@ def prelabel_cmd(
     if scheduler and engine != "dask":
         raise InputError("--scheduler", "needs --engine dask")
     fmt = output_format(output, fmt)
-    job = Job(fmt=fmt)
+    job = Job(fmt=fmt, csv_raw=csv_raw)
     if fmt == "label-studio":
         from annotator.guideline import guideline
 

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from annotator.errors import InputError
 from annotator.io import Row
 from annotator.io.files import cannot_read, format_of, open_text, suffixes, text_lines
+from annotator.io.write import unescape_cell
 from annotator.labels import CONFIG_NAME, labels
 from annotator.resources import schema_path
 
@@ -86,8 +87,9 @@ def _records(path: Path) -> Iterator[tuple[str, Any]]:
         return
     if fmt == "csv":
         with open_text(path) as fh:
+            # our CSV writers escape cells a spreadsheet would run as formulas: read them back as they were
             for n, rec in enumerate(csv.DictReader(fh), start=2):
-                yield f"line {n} of {path}", rec
+                yield f"line {n} of {path}", {k: unescape_cell(v) for k, v in rec.items()}
         return
     for n, line in text_lines(path):
         if not line.strip():
