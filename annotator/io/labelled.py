@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from annotator.errors import InputError
 from annotator.io import Row
 from annotator.io.files import cannot_read, format_of, open_text, suffixes, text_lines
+from annotator.io.parse import json_value
 from annotator.io.write import unescape_cell
 from annotator.labels import CONFIG_NAME, labels
 from annotator.resources import schema_path
@@ -81,6 +82,8 @@ def expand(paths: Iterable[str | Path]) -> list[Path]:
 
 def _records(path: Path) -> Iterator[tuple[str, Any]]:
     """(where, record) pairs of one file; a record that is not an object is yielded as it is, to be reported."""
+    if not path.exists():
+        raise cannot_read(path, FileNotFoundError(path))  # before its suffix: a missing path has no type to tell
     fmt = format_of(path, FORMATS)
     if fmt == "parquet":
         yield from _parquet_records(path)
@@ -96,9 +99,9 @@ def _records(path: Path) -> Iterator[tuple[str, Any]]:
             continue
         where = f"line {n} of {path}"
         try:
-            yield where, json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield where, InputError(where, f"not valid JSON: {exc.msg} (col {exc.colno})")
+            yield where, json_value(where, line)
+        except InputError as err:
+            yield where, err
 
 
 def _parquet_records(path: Path) -> Iterator[tuple[str, Any]]:

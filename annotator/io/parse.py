@@ -173,7 +173,16 @@ def from_jsonl_lines(name: str, lines: Iterable[str], stem: str, columns: Column
 
 
 def _json_record(where: str, line: str) -> dict[str, Any]:
-    """One line of JSONL as an object: valid JSON, nested at most :data:`MAX_DEPTH` deep, valid Unicode.
+    """One line of JSONL as an object (see :func:`json_value`)."""
+    record = json_value(where, line)
+    if not isinstance(record, dict):
+        raise InputError(where, f"expected a JSON object; got {type(record).__name__}")
+    return record
+
+
+def json_value(where: str, line: str) -> Any:
+    """One line of JSONL, parsed: valid JSON, nested at most :data:`MAX_DEPTH` deep, valid Unicode; else an
+    :class:`InputError` naming ``where``.
 
     A lone surrogate (``"\\ud800"`` without its pair) is valid JSON but not valid Unicode: it cannot be written
     as UTF-8, so the record is refused here, where its line is known, rather than replaced (which would change
@@ -181,18 +190,16 @@ def _json_record(where: str, line: str) -> dict[str, Any]:
     if _depth_at_most(line, MAX_DEPTH) is False:
         raise InputError(where, f"nested more than {MAX_DEPTH} levels deep")
     try:
-        record = json.loads(line)
+        value = json.loads(line)
     except json.JSONDecodeError as exc:
         raise InputError(where, f"not valid JSON: {exc.msg} (col {exc.colno})") from None
     except RecursionError:
         raise InputError(where, f"nested more than {MAX_DEPTH} levels deep") from None
-    if not isinstance(record, dict):
-        raise InputError(where, f"expected a JSON object; got {type(record).__name__}")
     if "\\u" in line:  # a surrogate comes only from an escape: the line itself was decoded as strict UTF-8
-        bad = lone_surrogate(record)
+        bad = lone_surrogate(value)
         if bad is not None:
             raise InputError(where, f"{bad}: not valid Unicode; re-encode the text or drop the character")
-    return record
+    return value
 
 
 def _depth_at_most(line: str, limit: int) -> bool | None:
@@ -222,17 +229,19 @@ def _depth_at_most(line: str, limit: int) -> bool | None:
     return None
 
 
-def lone_surrogate(record: dict[str, Any]) -> str | None:
-    """Where a parsed JSON object holds a lone surrogate, as ``"field 'text': lone surrogate U+D800 at character
-    6"``; None if it holds none."""
-    for key, value in record.items():
+def lone_surrogate(value: Any) -> str | None:
+    """Where a parsed JSON value holds a lone surrogate, as ``"field 'text': lone surrogate U+D800 at character
+    6"`` (for an object); None if it holds none."""
+    if not isinstance(value, dict):
+        return "lone surrogate" if _surrogate_at(json.dumps(value, ensure_ascii=False)) is not None else None
+    for key, item in value.items():
         if _surrogate_at(key) is not None:
             return f"field name {key.encode('utf-8', 'backslashreplace').decode()!r}: lone surrogate"
-        if isinstance(value, str):
-            at = _surrogate_at(value)
+        if isinstance(item, str):
+            at = _surrogate_at(item)
             if at is not None:
-                return f"field {key!r}: lone surrogate U+{ord(value[at]):04X} at character {at}"
-        elif isinstance(value, list | dict) and _surrogate_at(json.dumps(value, ensure_ascii=False)) is not None:
+                return f"field {key!r}: lone surrogate U+{ord(item[at]):04X} at character {at}"
+        elif isinstance(item, list | dict) and _surrogate_at(json.dumps(item, ensure_ascii=False)) is not None:
             return f"field {key!r}: lone surrogate"
     return None
 
