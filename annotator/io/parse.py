@@ -277,9 +277,10 @@ def from_csv_stream(name: str, stream: IO[str], stem: str, columns: Columns, fai
             except InputError as err:
                 fail(err)
     except csv.Error as exc:
+        where = f"row {rowno + 1} (line {start}) of {name}"  # the row that was being read
         if "unexpected end of data" in str(exc):
             reason = "a quoted field is never closed (unterminated quote); nothing after it was read"
-            raise InputError(f"row {rowno + 1} (line {start}) of {name}", reason) from None
-        raise InputError(f"line {reader.line_num} of {name}", f"not valid CSV ({exc})") from None
+            raise InputError(where, reason) from None
+        raise InputError(where, f"not valid CSV ({exc}); nothing after it was read") from None
     if rowno == 0:
         raise InputError(name, "no rows under the header")
