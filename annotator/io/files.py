@@ -120,16 +120,17 @@ def _binary(name: str | Path, head: bytes) -> InputError | None:
 
 def decode(name: str | Path, data: bytes) -> str:
     """The text of a whole file read as bytes: not binary, valid UTF-8 (byte order mark dropped), not blank. A
-    file that starts with a UTF-16 or UTF-32 byte order mark is decoded from that encoding."""
+    file that starts with a UTF-16 or UTF-32 byte order mark, and decodes as such, is decoded from that encoding."""
     wide = wide_encoding(data)
     if wide is not None:
         try:
             text = data.decode(wide)  # the codec reads the byte order mark and drops it
-        except UnicodeDecodeError as exc:
-            raise InputError(str(name), f"not valid {wide.upper()} ({exc.reason} at offset {exc.start})") from None
-        if not text.strip():
-            raise InputError(str(name), "empty file")
-        return text
+        except UnicodeDecodeError:
+            pass  # not UTF-16 or UTF-32 after all: named below by its first byte that is not UTF-8
+        else:
+            if not text.strip():
+                raise InputError(str(name), "empty file")
+            return text
     binary = _binary(name, data[:SNIFF_BYTES])
     if binary is not None:
         raise binary

@@ -160,3 +160,9 @@ def test_labelled_utf16_is_named_as_utf16(tmp_path: Path) -> None:
     path = tmp_path / "train.jsonl"
     path.write_bytes((json.dumps(TRAIN_ROW) + "\n").encode("utf-16"))
     assert _labelled_errors(path) == [f"{path}: UTF-16 text (byte order mark); re-encode it as UTF-8"]
+
+
+def test_a_byte_order_mark_that_does_not_decode_is_named_by_its_first_bad_byte(tmp_path: Path) -> None:
+    path = tmp_path / "broken.txt"
+    path.write_bytes(b"\xff\xfe not text")  # an odd number of bytes after the mark: not UTF-16
+    assert _article_errors(path) == [f"{path}: not valid UTF-8 (byte 0xff at offset 0); re-encode it as UTF-8"]
