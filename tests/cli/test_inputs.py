@@ -95,3 +95,32 @@ def test_csv_output_escapes_formulas_unless_csv_raw(tmp_path: Path, command: str
     starts = [t for t in raw if t[:1] in ("=", "@")]
     assert starts, raw  # the article does give sentences that start a formula
     assert safe == [f"'{t}" if t in starts else t for t in raw]
+
+
+@pytest.mark.parametrize("command", ["split", "prelabel", "pull", "agreement"])
+def test_every_command_that_writes_csv_offers_csv_raw(tmp_path: Path, command: str) -> None:
+    result = run(command, "--help", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "--csv-raw" in result.stdout
+
+
+def test_agreement_reads_back_the_csv_that_pull_writes(tmp_path: Path) -> None:
+    from annotator.io.write import write_rows
+
+    labels = ["attributed", "unverified", "contested"]
+    rows = [
+        {"sentence_id": f"a:{i}-{i + 1}", "text": "- said so.", "label": labels[(i + j) % 3 if i % 2 else 0],
+         "annotator": name}
+        for i in range(6)
+        for j, name in enumerate(["=ann", "@bob"])
+    ]  # fmt: skip
+    columns = ["sentence_id", "text", "label", "annotator"]
+    write_rows([rows], str(tmp_path / "labels.csv"), fmt="csv", columns=columns)
+    write_rows([rows], str(tmp_path / "labels.jsonl"), fmt="jsonl", columns=columns)
+    assert "'=ann" in (tmp_path / "labels.csv").read_text(encoding="utf-8")
+    from_csv = run("agreement", "labels.csv", "--disagreements", "d-csv.jsonl", cwd=tmp_path)
+    from_jsonl = run("agreement", "labels.jsonl", "--disagreements", "d-jsonl.jsonl", cwd=tmp_path)
+    assert from_csv.returncode == from_jsonl.returncode == 0, from_csv.stderr
+    assert from_csv.stdout == from_jsonl.stdout
+    assert "=ann" in from_csv.stdout and "'=ann" not in from_csv.stdout
+    assert (tmp_path / "d-csv.jsonl").read_bytes() == (tmp_path / "d-jsonl.jsonl").read_bytes()
