@@ -187,14 +187,17 @@ def json_value(where: str, line: str) -> Any:
     A lone surrogate (``"\\ud800"`` without its pair) is valid JSON but not valid Unicode: it cannot be written
     as UTF-8, so the record is refused here, where its line is known, rather than replaced (which would change
     the text annotators see without a word)."""
-    if _depth_at_most(line, MAX_DEPTH) is False:
-        raise InputError(where, f"nested more than {MAX_DEPTH} levels deep")
+    deep = InputError(where, f"nested more than {MAX_DEPTH} levels deep")
     try:
         value = json.loads(line)
     except json.JSONDecodeError as exc:
         raise InputError(where, f"not valid JSON: {exc.msg} (col {exc.colno})") from None
-    except RecursionError:
-        raise InputError(where, f"nested more than {MAX_DEPTH} levels deep") from None
+    except RecursionError:  # the parser gives up near the interpreter's recursion limit (about 1,000 levels)
+        raise deep from None
+    # only a line with that many brackets can nest that deep (brackets inside strings are counted too, so walk it)
+    brackets = line.count("[") + line.count("{")
+    if brackets > MAX_DEPTH and isinstance(value, list | dict) and _deeper_than(value, MAX_DEPTH):
+        raise deep
     if "\\u" in line:  # a surrogate comes only from an escape: the line itself was decoded as strict UTF-8
         bad = lone_surrogate(value)
         if bad is not None:
@@ -202,31 +205,16 @@ def json_value(where: str, line: str) -> Any:
     return value
 
 
-def _depth_at_most(line: str, limit: int) -> bool | None:
-    """False if the JSON ``line`` opens more than ``limit`` arrays or objects inside each other; None if it may
-    (brackets inside strings are counted too, so a line with many is checked by the parser only)."""
-    if line.count("[") + line.count("{") <= limit:
-        return True
-    depth = deepest = 0
-    in_string = escaped = False
-    for char in line:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-            if deepest > limit:
-                return False
-        elif char in "]}":
-            depth -= 1
-    return None
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether a parsed JSON value nests arrays and objects more than ``limit`` deep (walked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children if isinstance(child, list | dict))
+    return False
 
 
 def lone_surrogate(value: Any) -> str | None:
