@@ -41,6 +41,7 @@ from annotator.io.parse import (
     normalise,
     parse,
 )
+from annotator.io.write import without_surrogates
 
 __all__ = [
     "DEFAULT_COLUMNS",
@@ -190,7 +191,7 @@ def _open(
         return file_size(name), _streamed(name, fmt, columns, fail)
     # UTF-16 and UTF-32 files (rare) are decoded whole: their lines cannot be split on the byte b"\n"
     data = read_bytes(name)
-    return len(data), _whole(Path(name).stem, name, fmt, data, columns, fail)
+    return len(data), _whole(_stem(name), name, fmt, data, columns, fail)
 
 
 def _whole(stem: str, name: str, fmt: str, data: bytes, columns: Columns, fail: ErrorHandler) -> Iterator[Article]:
@@ -199,12 +200,18 @@ def _whole(stem: str, name: str, fmt: str, data: bytes, columns: Columns, fail: 
 
 def _streamed(name: str, fmt: str, columns: Columns, fail: ErrorHandler) -> Iterator[Article]:
     check_text(name)
-    stem = Path(name).stem
+    stem = _stem(name)
     if fmt == "jsonl":
         yield from from_jsonl_lines(name, (line for _, line in text_lines(name)), stem, columns, fail)
         return
     with open_text(name) as fh:
         yield from from_csv_stream(name, fh, stem, columns, fail)
+
+
+def _stem(name: str) -> str:
+    """The default article id of a file: its name without the suffix, as valid Unicode (a name that is not UTF-8
+    holds lone surrogates once decoded, which no writer could write: each becomes U+FFFD)."""
+    return without_surrogates(Path(name).stem)  # type: ignore[no-any-return]
 
 
 def _sniff(data: bytes, stdin_format: str | None) -> str:

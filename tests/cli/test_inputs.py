@@ -65,17 +65,24 @@ def test_every_command_survives_a_lone_surrogate_and_deep_nesting(hostile: Path,
         assert {r["article_id"] for r in rows} == {"bridge", "wire"}
 
 
-def test_a_file_name_that_is_not_utf8_is_written_with_a_replacement_character(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", ["split", "prelabel", "ledger", "report"])
+def test_a_file_name_that_is_not_utf8_gives_an_id_with_a_replacement_character(tmp_path: Path, command: str) -> None:
     name = os.fsdecode(b"caf\xe9.txt")  # a Latin-1 name: a lone surrogate once decoded
     try:
-        (tmp_path / name).write_text(GOOD, encoding="utf-8")
+        (tmp_path / "in").mkdir()
+        (tmp_path / "in" / name).write_text(GOOD, encoding="utf-8")
     except (OSError, UnicodeEncodeError):
         pytest.skip("this file system refuses names that are not UTF-8")
-    result = run("split", name, "-o", "out.jsonl", cwd=tmp_path)
+    out = tmp_path / ("out.html" if command == "report" else "out.jsonl")
+    result = run(command, "in", "-o", str(out), cwd=tmp_path)
     assert "Traceback" not in result.stderr, result.stderr
     assert result.returncode == 0, result.stderr
-    rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert {r["article_id"] for r in rows} == {"caf\ufffd"}
+    if command in ("split", "prelabel"):
+        rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        assert {r["article_id"] for r in rows} == {"caf\ufffd"}
+    else:  # the report page, and the ledger's per-article profiles, name the article
+        page = out.with_name("out.profile.jsonl") if command == "ledger" else out
+        assert "caf\ufffd" in page.read_text(encoding="utf-8")
 
 
 FORMULAS = 'Notice\n=HYPERLINK("http://example.invalid") was written on the wall. @everyone saw it, police said.\n'
