@@ -157,6 +157,16 @@ def output_format(output: str | None, fmt: str | None) -> str:
     return chosen
 
 
+def csv_raw_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``--csv-raw``, on every command that can write CSV: write text cells as they are, formulas included."""
+    return click.option(
+        "--csv-raw",
+        is_flag=True,
+        help="CSV: write cells that start with = + - @ (or a tab or CR) as they are; by default they get a ' in "
+        "front, so that a spreadsheet shows them instead of running them as formulas.",
+    )(fn)
+
+
 # -- reaching Label Studio ------------------------------------------------------------------
 
 

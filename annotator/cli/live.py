@@ -16,6 +16,7 @@ from annotator.cli._util import (
     columns_from,
     connect,
     connection_options,
+    csv_raw_option,
     finish,
     input_options,
     output_format,
@@ -222,6 +223,7 @@ def connect_cmd(
     type=click.Choice(["jsonl", "csv", "parquet", "label-studio"]),
     help="Default: from -o's suffix, else jsonl. label-studio: a JSON list of tasks with predictions to import.",
 )
+@csv_raw_option
 @click.option("--model", type=click.Path(exists=True, file_okay=False), help="Model directory (default: the shipped).")
 @click.option(
     "--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True, help="Where to run."
@@ -237,6 +239,7 @@ def prelabel_cmd(
     paths: tuple[str, ...],
     output: str | None,
     fmt: str | None,
+    csv_raw: bool,
     model: str | None,
     engine: str,
     workers: int | None,
@@ -265,7 +268,7 @@ def prelabel_cmd(
         raise InputError("--scheduler", "needs --engine dask")
     if engine == "dask":
         require("dask", "distributed", command="annotator prelabel --engine dask")
-    job = _job(output, fmt)
+    job = _job(output, fmt, csv_raw=csv_raw)
     columns = columns_from(kwargs)
     started = time.perf_counter()
     with reading(paths, columns, stdin_format) as (articles, report):
@@ -303,8 +306,8 @@ def _one_blas_thread() -> None:
         os.environ.setdefault(name, "1")
 
 
-def _job(output: str | None, fmt: str | None) -> Any:
-    """The prelabel job for ``--format`` (default: from the output's suffix)."""
+def _job(output: str | None, fmt: str | None, *, csv_raw: bool) -> Any:
+    """The prelabel job for ``--format`` (default: from the output's suffix) and ``--csv-raw``."""
     from annotator.prelabel.engines import Job
 
     fmt = output_format(output, fmt)
@@ -312,7 +315,7 @@ def _job(output: str | None, fmt: str | None) -> Any:
         from annotator.guideline import guideline
 
         return Job(fmt=fmt, guideline_version=guideline().version)
-    return Job(fmt=fmt)
+    return Job(fmt=fmt, csv_raw=csv_raw)
 
 
 def _write(parts: Any, output: str | None, fmt: str, predictor: Any, *, commit: Callable[[], bool]) -> Any:

@@ -6,7 +6,15 @@ from typing import Any
 
 import click
 
-from annotator.cli._util import CONTEXT, columns_from, finish, input_options, output_format, reading
+from annotator.cli._util import (
+    CONTEXT,
+    columns_from,
+    csv_raw_option,
+    finish,
+    input_options,
+    output_format,
+    reading,
+)
 
 
 @click.command("split", context_settings=CONTEXT)
@@ -15,6 +23,7 @@ from annotator.cli._util import CONTEXT, columns_from, finish, input_options, ou
 @click.option(
     "--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), help="Default: from -o's suffix, else jsonl."
 )
+@csv_raw_option
 @click.option(
     "--keep-boilerplate", is_flag=True, help="Also emit dropped lines, with kind 'boilerplate', for auditing."
 )
@@ -29,6 +38,7 @@ def split_cmd(
     paths: tuple[str, ...],
     output: str | None,
     fmt: str | None,
+    csv_raw: bool,
     keep_boilerplate: bool,
     rules_path: str | None,
     chunk_size: int,
@@ -61,6 +71,7 @@ def split_cmd(
             fmt=fmt,
             columns=out_columns,
             commit_if=lambda _n: report.articles > 0 or not report.failed,
+            csv_raw=csv_raw,
         )
     where = f" to {output}" if output and output != "-" and (report.articles or not report.failed) else ""
     finish(report, f"{n} sentence{'s' if n != 1 else ''} written{where}")

@@ -13,6 +13,7 @@ from annotator.cli._util import (
     columns_from,
     connect,
     connection_options,
+    csv_raw_option,
     finish,
     input_options,
     output_format,
@@ -137,10 +138,17 @@ def push_cmd(
 @click.option("--project", "title", required=True, help="Project title.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), help="Output file (default: stdout).")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), help="Default: from -o, else jsonl.")
+@csv_raw_option
 @click.option("--resolved", is_flag=True, help="One row per sentence: the majority label and whether all agreed.")
 @connection_options
 def pull_cmd(
-    title: str, output: str | None, fmt: str | None, resolved: bool, url: str | None, token: str | None
+    title: str,
+    output: str | None,
+    fmt: str | None,
+    csv_raw: bool,
+    resolved: bool,
+    url: str | None,
+    token: str | None,
 ) -> None:
     """Export the labels of a project: one row per annotation (or per sentence with --resolved).
 
@@ -161,7 +169,7 @@ def pull_cmd(
     import pyarrow as pa
 
     types = {name: pa.type_for_alias(alias) for name, alias in COLUMN_TYPES.items()}
-    n = write_rows([result.rows], output, fmt=fmt, columns=columns, types=types)
+    n = write_rows([result.rows], output, fmt=fmt, columns=columns, types=types, csv_raw=csv_raw)
     r = result.report
     where = f" to {output}" if output and output != "-" else ""
     what = "sentences" if resolved else "annotations"
@@ -177,9 +185,15 @@ def pull_cmd(
 @click.option("--project", "title", help="Project title (pulls its labels).")
 @click.argument("labels_file", required=False, type=click.Path(exists=True, dir_okay=False))
 @click.option("--disagreements", type=click.Path(dir_okay=False), help="Write every disagreement here (csv/jsonl).")
+@csv_raw_option
 @connection_options
 def agreement_cmd(
-    title: str | None, labels_file: str | None, disagreements: str | None, url: str | None, token: str | None
+    title: str | None,
+    labels_file: str | None,
+    disagreements: str | None,
+    csv_raw: bool,
+    url: str | None,
+    token: str | None,
 ) -> None:
     """Agreement between annotators: Krippendorff's alpha overall and per label, Cohen's kappa per
     pair, the confusion between annotators, and the sentences to adjudicate.
@@ -207,7 +221,8 @@ def agreement_cmd(
     if disagreements:
         out = result.disagreements.astype(object).where(result.disagreements.notna(), None)
         records = [{str(k): v for k, v in row.items()} for row in out.to_dict("records")]
-        write_rows([records], disagreements, fmt=format_for(disagreements, None), columns=[str(c) for c in out.columns])
+        columns = [str(c) for c in out.columns]
+        write_rows([records], disagreements, fmt=format_for(disagreements, None), columns=columns, csv_raw=csv_raw)
         click.echo(f"{len(out)} disagreements written to {disagreements}", err=True)
 
 
@@ -219,7 +234,13 @@ def _read_labels(path: str) -> Any:
         if suffix == ".parquet":
             return pd.read_parquet(path)
         if suffix == ".csv":
-            return pd.read_csv(path)
+            from annotator.io.write import unescape_cell
+
+            # what `pull` escaped (cells a spreadsheet would run as formulas) is read back as it was
+            frame = pd.read_csv(path)
+            for column in frame.select_dtypes(include="object").columns:
+                frame[column] = frame[column].map(unescape_cell)
+            return frame
         return pd.read_json(path, lines=True)
     except (ValueError, OSError) as exc:
         raise InputError(path, f"cannot read labels ({exc})") from exc

@@ -8,6 +8,7 @@ offsets everywhere else refer to this text.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -17,14 +18,17 @@ from typing import BinaryIO
 from annotator.errors import InputError
 from annotator.io.files import (
     SNIFF_BYTES,
+    cannot_read,
     check_text,
     decode,
     file_size,
     format_of,
+    head_bytes,
     open_text,
     read_bytes,
     suffixes,
     text_lines,
+    wide_encoding,
 )
 from annotator.io.parse import (
     DEFAULT_COLUMNS,
@@ -37,6 +41,7 @@ from annotator.io.parse import (
     normalise,
     parse,
 )
+from annotator.io.write import without_surrogates
 
 __all__ = [
     "DEFAULT_COLUMNS",
@@ -179,11 +184,14 @@ def _open(
     if name == STDIN:
         data = (stdin or sys.stdin.buffer).read()
         return len(data), _whole("stdin", name, _sniff(data, stdin_format), data, columns, fail)
+    if not os.path.exists(name):
+        raise cannot_read(name, FileNotFoundError(name))  # before its suffix: a missing path has no type to tell
     fmt = format_of(name, FORMATS)
-    if fmt in _STREAMED:
+    if fmt in _STREAMED and wide_encoding(head_bytes(name, 4)) is None:
         return file_size(name), _streamed(name, fmt, columns, fail)
+    # UTF-16 and UTF-32 files (rare) are decoded whole: their lines cannot be split on the byte b"\n"
     data = read_bytes(name)
-    return len(data), _whole(Path(name).stem, name, fmt, data, columns, fail)
+    return len(data), _whole(_stem(name), name, fmt, data, columns, fail)
 
 
 def _whole(stem: str, name: str, fmt: str, data: bytes, columns: Columns, fail: ErrorHandler) -> Iterator[Article]:
@@ -192,7 +200,7 @@ def _whole(stem: str, name: str, fmt: str, data: bytes, columns: Columns, fail: 
 
 def _streamed(name: str, fmt: str, columns: Columns, fail: ErrorHandler) -> Iterator[Article]:
     check_text(name)
-    stem = Path(name).stem
+    stem = _stem(name)
     if fmt == "jsonl":
         yield from from_jsonl_lines(name, (line for _, line in text_lines(name)), stem, columns, fail)
         return
@@ -200,13 +208,21 @@ def _streamed(name: str, fmt: str, columns: Columns, fail: ErrorHandler) -> Iter
         yield from from_csv_stream(name, fh, stem, columns, fail)
 
 
+def _stem(name: str) -> str:
+    """The default article id of a file: its name without the suffix, as valid Unicode (a name that is not UTF-8
+    holds lone surrogates once decoded, which no writer could write: each becomes U+FFFD)."""
+    return without_surrogates(Path(name).stem)  # type: ignore[no-any-return]
+
+
 def _sniff(data: bytes, stdin_format: str | None) -> str:
     """The format of standard input: the one given, else guessed from the first bytes."""
     if stdin_format:
         return stdin_format
-    head = data[:SNIFF_BYTES].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head[:1] == b"{":
+    head = data[:SNIFF_BYTES]
+    wide = wide_encoding(head)
+    first = (head.decode(wide, "ignore") if wide else head.decode("utf-8", "ignore")).lstrip("\ufeff \t\r\n")[:1]
+    if first == "{":
         return "jsonl"
-    if head[:1] == b"<":
+    if first == "<":
         return "html"
     return "txt"

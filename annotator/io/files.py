@@ -25,6 +25,13 @@ SUFFIX_FORMATS = {
     ".parquet": "parquet",
 }
 BOM = b"\xef\xbb\xbf"
+#: byte order marks of the UTF-16 and UTF-32 encodings (UTF-32 first: its little-endian mark starts with UTF-16's)
+WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
 SNIFF_BYTES = 8192  # a NUL byte among the first bytes marks a binary file
 
 
@@ -60,6 +67,15 @@ def read_bytes(name: str | Path) -> bytes:
         raise cannot_read(name, exc) from None
 
 
+def head_bytes(name: str | Path, n: int = SNIFF_BYTES) -> bytes:
+    """The first ``n`` bytes of a file, with the errors of :func:`read_bytes`."""
+    try:
+        with open(name, "rb") as fh:
+            return fh.read(n)
+    except OSError as exc:
+        raise cannot_read(name, exc) from None
+
+
 def file_size(name: str | Path) -> int:
     """The size of a file in bytes, with the errors of :func:`read_bytes`."""
     path = Path(name)
@@ -78,11 +94,46 @@ def _utf8_error(name: str | Path, data: bytes, exc: UnicodeDecodeError, offset: 
     return InputError(str(name), f"not valid UTF-8 (byte 0x{bad} at offset {at}); re-encode it as UTF-8")
 
 
+def wide_encoding(head: bytes) -> str | None:
+    """``utf-16`` or ``utf-32`` if ``head`` (the first bytes of a file) starts with that encoding's byte order
+    mark, else None."""
+    for mark, encoding in WIDE_BOMS:
+        if head.startswith(mark):
+            return encoding
+    return None
+
+
+def _binary(name: str | Path, head: bytes) -> InputError | None:
+    """The error for a file whose first bytes hold a NUL byte (None if they hold none); UTF-16 without a byte
+    order mark (a NUL in every other byte) is named as such."""
+    nul = head.find(b"\x00")
+    if nul < 0:
+        return None
+    even, odd = head[0::2], head[1::2]
+    for zeros, chars, order in ((odd, even, "little"), (even, odd, "big")):
+        if len(zeros) >= 2 and zeros.count(0) >= 0.9 * len(zeros) and chars.count(0) <= 0.1 * len(chars):
+            return InputError(
+                str(name), f"looks like UTF-16 ({order}-endian) without a byte order mark; re-encode it as UTF-8"
+            )
+    return InputError(str(name), f"binary file, not text (NUL byte at offset {nul})")
+
+
 def decode(name: str | Path, data: bytes) -> str:
-    """The text of a whole file read as bytes: not binary, valid UTF-8 (byte order mark dropped), not blank."""
-    nul = data.find(b"\x00", 0, SNIFF_BYTES)
-    if nul >= 0:
-        raise InputError(str(name), f"binary file, not text (NUL byte at offset {nul})")
+    """The text of a whole file read as bytes: not binary, valid UTF-8 (byte order mark dropped), not blank. A
+    file that starts with a UTF-16 or UTF-32 byte order mark, and decodes as such, is decoded from that encoding."""
+    wide = wide_encoding(data)
+    if wide is not None:
+        try:
+            text = data.decode(wide)  # the codec reads the byte order mark and drops it
+        except UnicodeDecodeError:
+            pass  # not UTF-16 or UTF-32 after all: named below by its first byte that is not UTF-8
+        else:
+            if not text.strip():
+                raise InputError(str(name), "empty file")
+            return text
+    binary = _binary(name, data[:SNIFF_BYTES])
+    if binary is not None:
+        raise binary
     bom = len(BOM) if data.startswith(BOM) else 0
     try:
         text = data[bom:].decode("utf-8")
@@ -101,6 +152,9 @@ def text_lines(name: str | Path) -> Iterator[tuple[int, str]]:
         with open(name, "rb") as fh:
             offset = 0
             for lineno, raw in enumerate(fh, start=1):
+                wide = wide_encoding(raw) if offset == 0 else None
+                if wide is not None:
+                    raise InputError(str(name), f"{wide.upper()} text (byte order mark); re-encode it as UTF-8")
                 skip = len(BOM) if offset == 0 and raw.startswith(BOM) else 0
                 try:
                     line = raw[skip:].decode("utf-8")
@@ -120,9 +174,9 @@ def check_text(name: str | Path) -> None:
             head = fh.read(SNIFF_BYTES)
     except OSError as exc:
         raise cannot_read(name, exc) from None
-    nul = head.find(b"\x00")
-    if nul >= 0:
-        raise InputError(str(name), f"binary file, not text (NUL byte at offset {nul})")
+    binary = _binary(name, head)
+    if binary is not None:
+        raise binary
     blank = True
     for _, line in text_lines(name):
         blank = blank and not line.strip()

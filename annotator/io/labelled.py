@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any
 from annotator.errors import InputError
 from annotator.io import Row
 from annotator.io.files import cannot_read, format_of, open_text, suffixes, text_lines
+from annotator.io.parse import json_value
+from annotator.io.write import unescape_cell
 from annotator.labels import CONFIG_NAME, labels
 from annotator.resources import schema_path
 
@@ -80,23 +82,26 @@ def expand(paths: Iterable[str | Path]) -> list[Path]:
 
 def _records(path: Path) -> Iterator[tuple[str, Any]]:
     """(where, record) pairs of one file; a record that is not an object is yielded as it is, to be reported."""
+    if not path.exists():
+        raise cannot_read(path, FileNotFoundError(path))  # before its suffix: a missing path has no type to tell
     fmt = format_of(path, FORMATS)
     if fmt == "parquet":
         yield from _parquet_records(path)
         return
     if fmt == "csv":
         with open_text(path) as fh:
+            # our CSV writers escape cells a spreadsheet would run as formulas: read them back as they were
             for n, rec in enumerate(csv.DictReader(fh), start=2):
-                yield f"line {n} of {path}", rec
+                yield f"line {n} of {path}", {k: unescape_cell(v) for k, v in rec.items()}
         return
     for n, line in text_lines(path):
         if not line.strip():
             continue
         where = f"line {n} of {path}"
         try:
-            yield where, json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield where, InputError(where, f"not valid JSON: {exc.msg} (col {exc.colno})")
+            yield where, json_value(where, line)
+        except InputError as err:
+            yield where, err
 
 
 def _parquet_records(path: Path) -> Iterator[tuple[str, Any]]:

@@ -18,6 +18,9 @@ from annotator.errors import InputError
 
 STDIN = "-"
 FORMATS = ("txt", "html", "jsonl", "csv")
+#: the deepest nesting of arrays and objects read in a JSON record (orjson writes at most 255 levels, and the
+#: Python parser stops near 1,000 with a RecursionError): deeper is an error for that record
+MAX_DEPTH = 100
 
 Fail = Callable[[InputError], None]
 
@@ -107,15 +110,26 @@ def from_html(where: str, html: str, *, article_id: str, **fields: Any) -> Artic
     )
 
 
+def _scalar(where: str, key: str, value: Any) -> str | None:
+    """A field that must be one value, as text: a string as it is, a number as its JSON text, else an error (never
+    the Python repr of a list or an object)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return json.dumps(value)
+    kind = {list: "array", dict: "object", bool: "boolean"}.get(type(value), type(value).__name__)
+    raise InputError(where, f"{key!r} must be a string or a number; got a JSON {kind}")
+
+
 def _record_to_article(
     where: str, record: dict[str, Any], default_id: str, columns: Columns, keys: list[str]
 ) -> Article:
     def opt(key: str) -> str | None:
-        value = record.get(key)
-        return None if value is None or value == "" else str(value)
+        return _scalar(where, key, record.get(key))
 
-    raw_id = record.get(columns.id)
-    article_id = default_id if raw_id is None or raw_id == "" else str(raw_id)
+    article_id = opt(columns.id) or default_id
     known = {columns.id, columns.text, columns.html, columns.title, columns.source, columns.url, columns.published}
     meta = {k: v for k, v in record.items() if k not in known and v not in (None, "")}
     text = record.get(columns.text)
@@ -146,12 +160,9 @@ def from_jsonl_lines(name: str, lines: Iterable[str], stem: str, columns: Column
         any_line = True
         where = f"line {lineno} of {name}"
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            fail(InputError(where, f"not valid JSON: {exc.msg} (col {exc.colno})"))
-            continue
-        if not isinstance(record, dict):
-            fail(InputError(where, f"expected a JSON object; got {type(record).__name__}"))
+            record = _json_record(where, line)
+        except InputError as err:
+            fail(err)
             continue
         try:
             yield _record_to_article(where, record, f"{stem}-{lineno}", columns, sorted(record))
@@ -161,18 +172,91 @@ def from_jsonl_lines(name: str, lines: Iterable[str], stem: str, columns: Column
         raise InputError(name, "empty file")
 
 
+def _json_record(where: str, line: str) -> dict[str, Any]:
+    """One line of JSONL as an object (see :func:`json_value`)."""
+    record = json_value(where, line)
+    if not isinstance(record, dict):
+        raise InputError(where, f"expected a JSON object; got {type(record).__name__}")
+    return record
+
+
+def json_value(where: str, line: str) -> Any:
+    """One line of JSONL, parsed: valid JSON, nested at most :data:`MAX_DEPTH` deep, valid Unicode; else an
+    :class:`InputError` naming ``where``.
+
+    A lone surrogate (``"\\ud800"`` without its pair) is valid JSON but not valid Unicode: it cannot be written
+    as UTF-8, so the record is refused here, where its line is known, rather than replaced (which would change
+    the text annotators see without a word)."""
+    deep = InputError(where, f"nested more than {MAX_DEPTH} levels deep")
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputError(where, f"not valid JSON: {exc.msg} (col {exc.colno})") from None
+    except RecursionError:  # the parser gives up near the interpreter's recursion limit (about 1,000 levels)
+        raise deep from None
+    # only a line with that many brackets can nest that deep (brackets inside strings are counted too, so walk it)
+    brackets = line.count("[") + line.count("{")
+    if brackets > MAX_DEPTH and isinstance(value, list | dict) and _deeper_than(value, MAX_DEPTH):
+        raise deep
+    if "\\u" in line:  # a surrogate comes only from an escape: the line itself was decoded as strict UTF-8
+        bad = lone_surrogate(value)
+        if bad is not None:
+            raise InputError(where, f"{bad}: not valid Unicode; re-encode the text or drop the character")
+    return value
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether a parsed JSON value nests arrays and objects more than ``limit`` deep (walked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children if isinstance(child, list | dict))
+    return False
+
+
+def lone_surrogate(value: Any) -> str | None:
+    """Where a parsed JSON value holds a lone surrogate, as ``"field 'text': lone surrogate U+D800 at character
+    6"`` (for an object); None if it holds none."""
+    if not isinstance(value, dict):
+        return "lone surrogate" if _surrogate_at(json.dumps(value, ensure_ascii=False)) is not None else None
+    for key, item in value.items():
+        if _surrogate_at(key) is not None:
+            return f"field name {key.encode('utf-8', 'backslashreplace').decode()!r}: lone surrogate"
+        if isinstance(item, str):
+            at = _surrogate_at(item)
+            if at is not None:
+                return f"field {key!r}: lone surrogate U+{ord(item[at]):04X} at character {at}"
+        elif isinstance(item, list | dict) and _surrogate_at(json.dumps(item, ensure_ascii=False)) is not None:
+            return f"field {key!r}: lone surrogate"
+    return None
+
+
+def _surrogate_at(text: str) -> int | None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return exc.start
+    return None
+
+
 def from_csv_stream(name: str, stream: IO[str], stem: str, columns: Columns, fail: Fail) -> Iterator[Article]:
     """One article per CSV row under a header (ids default to ``{stem}-{row number}``)."""
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-    reader = csv.DictReader(stream)
+    # strict: a stray or unterminated quote is an error, not rows merged into one field
+    reader = csv.DictReader(stream, strict=True)
     header = [h for h in (reader.fieldnames or []) if h is not None]
     if columns.text not in header and columns.html not in header:
         raise InputError(name, f"column {columns.text!r} missing; got {header}")
     rowno = 0
+    start = reader.line_num + 1  # the line the next row starts on
     try:
         for row in reader:
             rowno += 1
-            where = f"row {rowno} (line {reader.line_num}) of {name}"
+            where = f"row {rowno} (line {start}) of {name}"
+            start = reader.line_num + 1
             if None in row:
                 fail(InputError(where, f"{len(header) + len(row[None])} fields; the header has {len(header)}"))
                 continue
@@ -181,6 +265,10 @@ def from_csv_stream(name: str, stream: IO[str], stem: str, columns: Columns, fai
             except InputError as err:
                 fail(err)
     except csv.Error as exc:
-        raise InputError(f"line {reader.line_num} of {name}", f"not valid CSV ({exc})") from None
+        where = f"row {rowno + 1} (line {start}) of {name}"  # the row that was being read
+        if "unexpected end of data" in str(exc):
+            reason = "a quoted field is never closed (unterminated quote); nothing after it was read"
+            raise InputError(where, reason) from None
+        raise InputError(where, f"not valid CSV ({exc}); nothing after it was read") from None
     if rowno == 0:
         raise InputError(name, "no rows under the header")

@@ -6,6 +6,12 @@ file is (the driver): :func:`encode` turns a chunk of rows into bytes, :func:`wr
 in order. :func:`write_rows` does both. Whichever command writes them, the same rows give the same bytes: JSON by
 orjson (compact: no space after ``:`` or ``,``; non-ASCII characters as they are), CSV with ``\\n`` line ends and
 nested values (lists, structs) as JSON text, Parquet through Arrow.
+
+Two kinds of text are made safe on the way out. A lone surrogate (which cannot be encoded as UTF-8; readers refuse
+it, but a file name that is not UTF-8 brings one into an article id) is written as U+FFFD, one character for one,
+so offsets stay true. A CSV text cell that a spreadsheet would run as a formula (first character ``=``, ``+``,
+``-``, ``@``, tab or carriage return, as OWASP's guidance on CSV injection lists them) is written with a ``'``
+before it, unless ``csv_raw`` is asked for; :func:`unescape_cell` reads such a cell back as it was.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import contextlib
 import csv
 import io
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -36,6 +43,11 @@ OUTPUT_SUFFIXES = {**{s: f for s, f in SUFFIX_FORMATS.items() if f in FORMATS}, 
 _JSON = orjson.OPT_SERIALIZE_NUMPY
 _JSONL = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_APPEND_NEWLINE
 _INT_COLUMNS = {"index": "int64", "start": "int64", "end": "int64"}  # the sentence table's integer columns
+
+#: first characters of a CSV cell that a spreadsheet reads as a formula (OWASP, "CSV Injection")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_ESCAPED = re.compile("'*[=+\\-@\t\r]")  # a cell that escape_cell changes: quotes, then a formula start
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 #: a chunk of rows as :func:`encode` made it: bytes, or a binary file holding them
 Encoded = bytes | IO[bytes]
@@ -69,8 +81,40 @@ def _json_default(value: Any) -> Any:
 
 
 def json_bytes(value: Any) -> bytes:
-    """One value as compact JSON (the JSON of every writer here)."""
-    return orjson.dumps(value, default=_json_default, option=_JSON)
+    """One value as compact JSON (the JSON of every writer here); a lone surrogate is written as U+FFFD."""
+    try:
+        return orjson.dumps(value, default=_json_default, option=_JSON)
+    except orjson.JSONEncodeError:
+        return orjson.dumps(without_surrogates(value), default=_json_default, option=_JSON)
+
+
+def without_surrogates(value: Any) -> Any:
+    """``value`` (a string, or lists and dicts of them) with each lone surrogate replaced by U+FFFD (one character
+    for one: offsets into the text stay true)."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {without_surrogates(k): without_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [without_surrogates(v) for v in value]
+    return value
+
+
+def escape_cell(value: Any) -> Any:
+    """A CSV cell that a spreadsheet would not run as a formula: a string that starts with one of
+    :data:`FORMULA_START` (after any ``'``) gets a ``'`` in front; anything else is returned as it is (a number is
+    a number to a spreadsheet, never a formula)."""
+    if isinstance(value, str) and _ESCAPED.match(value):
+        return "'" + value
+    return value
+
+
+def unescape_cell(value: Any) -> Any:
+    """A cell written by :func:`escape_cell`, as it was before (the inverse: ``unescape_cell(escape_cell(v)) ==
+    v`` for every ``v``)."""
+    if isinstance(value, str) and value.startswith("'") and _ESCAPED.match(value, 1):
+        return value[1:]
+    return value
 
 
 def encode(
@@ -80,45 +124,58 @@ def encode(
     columns: Sequence[str],
     types: Mapping[str, Any] | None = None,
     nested: Collection[str] | None = None,
+    csv_raw: bool = False,
 ) -> bytes:
     """A chunk of rows as bytes in ``fmt`` (one of :data:`ENCODINGS`), to be written by :func:`write_encoded`.
 
     JSONL and JSON write every key of each row; CSV writes ``columns`` (no header: the writer adds it), the values
     of nested ``types`` (or of the ``nested`` columns, if given) as JSON text; Parquet (an Arrow IPC stream of the
     chunk) writes ``columns`` with ``types`` (see :func:`arrow_schema`). A JSON chunk is its rows separated by
-    ``,\\n``, without brackets.
+    ``,\\n``, without brackets. CSV text cells that would run as a formula are escaped (:func:`escape_cell`)
+    unless ``csv_raw``.
     """
     if fmt == "jsonl":
         dumps, default = orjson.dumps, _json_default
-        return b"".join([dumps(row, default=default, option=_JSONL) for row in rows])
+        try:
+            return b"".join([dumps(row, default=default, option=_JSONL) for row in rows])
+        except orjson.JSONEncodeError:
+            return b"".join([dumps(without_surrogates(row), default=default, option=_JSONL) for row in rows])
     if fmt == "json":
         return b",\n".join([json_bytes(row) for row in rows])
     if fmt == "csv":
-        return _encode_csv(rows, columns, _nested_columns(types) if nested is None else nested)
+        return _encode_csv(rows, columns, _nested_columns(types) if nested is None else nested, raw=csv_raw)
     _check_format(fmt, ENCODINGS)
     import pyarrow as pa
 
     schema = arrow_schema(columns, types)
     sink = pa.BufferOutputStream()
+    try:
+        table = pa.Table.from_pylist(list(rows), schema=schema)
+    except UnicodeEncodeError:
+        table = pa.Table.from_pylist([without_surrogates(row) for row in rows], schema=schema)
     with pa.ipc.new_stream(sink, schema) as writer:
-        writer.write_table(pa.Table.from_pylist(list(rows), schema=schema))
+        writer.write_table(table)
     return bytes(sink.getvalue())
 
 
-def _encode_csv(rows: Sequence[Row], columns: Sequence[str], nested: Collection[str]) -> bytes:
+def _encode_csv(rows: Sequence[Row], columns: Sequence[str], nested: Collection[str], *, raw: bool = False) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     if nested:
         dumps = json_bytes
-        writer.writerows(
-            [
-                [dumps(row[c]).decode("utf-8") if c in nested and c in row else row.get(c) for c in columns]
-                for row in rows
-            ]
-        )
+        cells = [
+            [dumps(row[c]).decode("utf-8") if c in nested and c in row else row.get(c) for c in columns] for row in rows
+        ]
     else:
-        writer.writerows([[row.get(c) for c in columns] for row in rows])
-    return buf.getvalue().encode("utf-8")
+        cells = [[row.get(c) for c in columns] for row in rows]
+    if not raw:
+        cells = [[escape_cell(v) for v in line] for line in cells]
+    writer.writerows(cells)
+    text = buf.getvalue()
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text).encode("utf-8")
 
 
 def _nested_columns(types: Mapping[str, Any] | None) -> tuple[str, ...]:
@@ -171,24 +228,27 @@ def write_rows(
     columns: Sequence[str],
     commit_if: Callable[[int], bool] | None = None,
     types: Mapping[str, Any] | None = None,
+    csv_raw: bool = False,
 ) -> int:
     """Write chunks of rows (dicts with ``columns`` as keys) and return how many rows were written.
 
     ``path`` None or ``-`` writes to standard output (not for Parquet). A file is replaced only
     once complete, and only if ``commit_if(rows written)`` is true (default: always). ``types``
     gives the Parquet types of columns that are not strings: pyarrow types, or their names (``"int64"``,
-    ``"float64"``, ``"bool"``); in CSV, values of nested types (lists, structs, maps) are written as JSON text."""
+    ``"float64"``, ``"bool"``); in CSV, values of nested types (lists, structs, maps) are written as JSON text, and
+    text cells that a spreadsheet would run as a formula are escaped unless ``csv_raw`` (see :func:`escape_cell`)."""
     _check_format(fmt, FORMATS)
     n = 0
 
     def encoded() -> Iterator[bytes]:
         nonlocal n
         for chunk in chunks:
-            yield encode(chunk, fmt=fmt, columns=columns, types=types)
+            yield encode(chunk, fmt=fmt, columns=columns, types=types, csv_raw=csv_raw)
             n += len(chunk)
 
     check = None if commit_if is None else (lambda: commit_if(n))
-    return n if write_encoded(encoded(), path, fmt=fmt, columns=columns, types=types, commit_if=check) else 0
+    written = write_encoded(encoded(), path, fmt=fmt, columns=columns, types=types, commit_if=check, csv_raw=csv_raw)
+    return n if written else 0
 
 
 def write_encoded(
@@ -199,20 +259,22 @@ def write_encoded(
     columns: Sequence[str],
     types: Mapping[str, Any] | None = None,
     commit_if: Callable[[], bool] | None = None,
+    csv_raw: bool = False,
 ) -> bool:
     """Write chunks made by :func:`encode` (bytes, or binary files holding them), in order, to ``path`` or to
     standard output (``None`` or ``-``; not for Parquet), with what the format needs around them (the CSV header,
     the brackets of a JSON array). Returns whether the output was written.
 
     A file is written to a temporary name and renamed over ``path`` once complete, and only if ``commit_if()`` is
-    true (default: always); otherwise ``path`` is left as it was.
+    true (default: always); otherwise ``path`` is left as it was. ``csv_raw`` writes the CSV header's cells as they
+    are (the rows were escaped, or not, by :func:`encode`).
     """
     _check_format(fmt, ENCODINGS)
     if path is None or path == "-":
         if fmt == "parquet":
             raise InputError("standard output", "Parquet needs an output file")
         sys.stdout.flush()  # what was printed before comes first
-        _write_stream(parts, _stdout_bytes(), fmt=fmt, columns=columns)
+        _write_stream(parts, _stdout_bytes(), fmt=fmt, columns=columns, csv_raw=csv_raw)
         return True
     try:
         with atomic_path(path) as tmp:
@@ -220,7 +282,7 @@ def write_encoded(
                 _write_parquet(parts, tmp, schema=arrow_schema(columns, types))
             else:
                 with tmp.open("wb") as fh:
-                    _write_stream(parts, fh, fmt=fmt, columns=columns)
+                    _write_stream(parts, fh, fmt=fmt, columns=columns, csv_raw=csv_raw)
             if commit_if is not None and not commit_if():
                 raise DiscardOutputError
     except DiscardOutputError:
@@ -228,9 +290,11 @@ def write_encoded(
     return True
 
 
-def _write_stream(parts: Iterable[Encoded], fh: IO[bytes], *, fmt: str, columns: Sequence[str]) -> None:
+def _write_stream(
+    parts: Iterable[Encoded], fh: IO[bytes], *, fmt: str, columns: Sequence[str], csv_raw: bool = False
+) -> None:
     if fmt == "csv":
-        fh.write(_encode_csv([dict(zip(columns, columns, strict=True))], columns, ()))
+        fh.write(_encode_csv([dict(zip(columns, columns, strict=True))], columns, (), raw=csv_raw))
     elif fmt == "json":
         fh.write(b"[\n")
     first = True

@@ -36,6 +36,7 @@ class Job:
     fmt: str
     guideline_version: str = ""
     spool: str | None = None  # a directory the workers and the driver share: partitions are written there
+    csv_raw: bool = False  # CSV cells that would run as formulas written as they are (see annotator.io.write)
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def encode_partition(rows: Sequence[Row], job: Job, model: Predictor) -> bytes:
     if job.fmt not in FORMATS:
         raise InputError("output", f"unknown format {job.fmt!r}; expected one of {', '.join(FORMATS)}")
     types = output_types(model) if job.fmt == "parquet" else None
-    return encode(rows, fmt=job.fmt, columns=COLUMNS, types=types, nested=_NESTED)
+    return encode(rows, fmt=job.fmt, columns=COLUMNS, types=types, nested=_NESTED, csv_raw=job.csv_raw)
 
 
 def _encode_tasks(rows: Sequence[Row], job: Job) -> bytes:

@@ -109,3 +109,60 @@ def test_decode_and_text_lines_agree(tmp_path: Path) -> None:
         decode(path, b"abc\x00def")
     with pytest.raises(InputError, match="empty file"):
         decode(path, BOM + b" \n\t")
+
+
+# -- hostile and unlucky inputs (issue 14, item 11) ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["gone", "gone-dir/", "gone.jsonl", "gone.docx"])
+def test_a_missing_path_is_called_missing_whatever_its_suffix(tmp_path: Path, name: str) -> None:
+    gone = tmp_path / name
+    assert _article_errors(gone) == _labelled_errors(gone) == [f"{gone}: no such file or directory"]
+
+
+UTF16_ARTICLE = "Fähre fährt wieder\nDie Fähre über den Fluss fährt ab Montag, sagte der Bürgermeister.\n"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+@pytest.mark.parametrize("suffix", [".txt", ".jsonl", ".csv"])
+def test_utf16_and_utf32_with_a_byte_order_mark_are_decoded(tmp_path: Path, encoding: str, suffix: str) -> None:
+    if suffix == ".jsonl":
+        content = json.dumps({"id": "ferry", "text": UTF16_ARTICLE}, ensure_ascii=False) + "\n"
+    elif suffix == ".csv":
+        content = 'id,text\nferry,"' + UTF16_ARTICLE + '"\n'
+    else:
+        content = UTF16_ARTICLE
+    bom = "" if encoding in ("utf-16", "utf-32") else "\ufeff"  # the -le/-be codecs write no mark of their own
+    path = tmp_path / f"ferry{suffix}"
+    path.write_bytes((bom + content).encode(encoding))
+    report = ReadReport()
+    articles = list(read_articles([path], report=report))
+    assert report.errors == []
+    assert [a.text for a in articles] == [UTF16_ARTICLE]
+
+
+def test_utf16_without_a_byte_order_mark_is_named_not_called_binary(tmp_path: Path) -> None:
+    little, big = tmp_path / "le.txt", tmp_path / "be.jsonl"
+    little.write_bytes(UTF16_ARTICLE.encode("utf-16-le"))
+    big.write_bytes((json.dumps({"text": UTF16_ARTICLE}) + "\n").encode("utf-16-be"))
+    assert _article_errors(little) == [
+        f"{little}: looks like UTF-16 (little-endian) without a byte order mark; re-encode it as UTF-8"
+    ]
+    assert _article_errors(big) == [
+        f"{big}: looks like UTF-16 (big-endian) without a byte order mark; re-encode it as UTF-8"
+    ]
+    zeros = tmp_path / "zeros.txt"
+    zeros.write_bytes(b"\x00" * 64)
+    assert _article_errors(zeros) == [f"{zeros}: binary file, not text (NUL byte at offset 0)"]
+
+
+def test_labelled_utf16_is_named_as_utf16(tmp_path: Path) -> None:
+    path = tmp_path / "train.jsonl"
+    path.write_bytes((json.dumps(TRAIN_ROW) + "\n").encode("utf-16"))
+    assert _labelled_errors(path) == [f"{path}: UTF-16 text (byte order mark); re-encode it as UTF-8"]
+
+
+def test_a_byte_order_mark_that_does_not_decode_is_named_by_its_first_bad_byte(tmp_path: Path) -> None:
+    path = tmp_path / "broken.txt"
+    path.write_bytes(b"\xff\xfe not text")  # an odd number of bytes after the mark: not UTF-16
+    assert _article_errors(path) == [f"{path}: not valid UTF-8 (byte 0xff at offset 0); re-encode it as UTF-8"]
