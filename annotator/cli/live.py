@@ -262,19 +262,16 @@ def prelabel_cmd(
     import time
 
     _one_blas_thread()
-    from annotator.prelabel.engines import Engine, run
+    from annotator.prelabel.engines import run
 
-    if scheduler and engine != "dask":
-        raise InputError("--scheduler", "needs --engine dask")
-    if engine == "dask":
-        require("dask", "distributed", command="annotator prelabel --engine dask")
+    chosen = _engine(engine, workers, scheduler)
     job = _job(output, fmt, csv_raw=csv_raw)
     columns = columns_from(kwargs)
     started = time.perf_counter()
     with reading(paths, columns, stdin_format) as (articles, report):
         parts, predictor = run(
             articles,
-            engine=Engine(engine, workers, scheduler),
+            engine=chosen,
             job=job,
             model_dir=model,
             chunk_size=chunk_size,
@@ -295,6 +292,17 @@ def prelabel_cmd(
         f"{summary.sentences} sentence{'s' if summary.sentences != 1 else ''} labelled by model {name} "
         f"{predictor.model_version} in {seconds:.1f} s{where}",
     )
+
+
+def _engine(engine: str, workers: int | None, scheduler: str | None) -> Any:
+    """The engine ``--engine``, ``--workers`` and ``--scheduler`` ask for, checked."""
+    from annotator.prelabel.engines import Engine
+
+    if scheduler and engine != "dask":
+        raise InputError("--scheduler", "needs --engine dask")
+    if engine == "dask":
+        require("dask", "distributed", command="annotator prelabel --engine dask")
+    return Engine(engine, workers, scheduler)
 
 
 def _one_blas_thread() -> None:

@@ -12,7 +12,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -315,7 +314,7 @@ def test_label_studio_format_imports_as_it_is(sdk: Any, title: str, model_dir: P
         assert len(shown[0]["result"]) == len(sent["predictions"][0]["result"])
 
 
-# -- the training process: no Label Studio ---------------------------------------------------------------------
+# -- the training process of a retrainer: no Label Studio -----------------------------------------------------------
 
 
 def _alive(pid: int | None) -> bool:
@@ -325,44 +324,6 @@ def _alive(pid: int | None) -> bool:
         return pid is not None and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
-
-
-def test_training_process_returns_results_and_raises_what_the_call_raised() -> None:
-    import math
-
-    from annotator.backend.retrain import TrainingProcess
-    from annotator.errors import ModelError
-
-    process = TrainingProcess()
-    try:
-        assert process.call(math.comb, 10, 3) == 120
-        with pytest.raises(ValueError, match="math domain error") as raised:
-            process.call(math.sqrt, -1.0)
-        assert "in the training process" in "".join(raised.value.__notes__)
-        with pytest.raises(ModelError, match="cannot pickle"):  # a result that cannot travel: said, not a hang
-            process.call(threading.Lock)
-        assert process.call(math.comb, 4, 2) == 6  # the same process, still serving
-    finally:
-        process.close()
-    assert not _alive(process.pid)
-
-
-def test_a_killed_training_process_is_an_error_and_leaves_no_process() -> None:
-    from annotator.backend.retrain import TrainingProcess, TrainingProcessError
-
-    process = TrainingProcess()
-    try:
-        assert process.call(os.getpid) == process.pid
-        killer = threading.Timer(0.5, os.kill, (process.pid, signal.SIGKILL))
-        killer.start()
-        with pytest.raises(TrainingProcessError, match="the training process died"):
-            process.call(time.sleep, 60)
-        killer.join()
-        with pytest.raises(TrainingProcessError):  # closed: refused, not a hang
-            process.call(os.getpid)
-    finally:
-        process.close()
-    assert not _alive(process.pid)
 
 
 def test_closing_the_retrainer_stops_its_training_process(tmp_path: Path) -> None:
