@@ -26,7 +26,7 @@ from annotator.claims.articles import Corpus
 from annotator.claims.claimreview import claimreview, contested_rows
 from annotator.claims.ledger import LedgerResult, label_names
 from annotator.io import Row
-from annotator.io.write import atomic_path
+from annotator.io.write import atomic_path, escape_cell
 from annotator.labels import CONTESTED
 from annotator.resources import schema_path
 
@@ -100,8 +100,11 @@ def build_report(
     return Report(page, tables, columns, review)
 
 
-def write_report(report: Report, path: str | Path) -> list[Path]:
-    """Write the page, one CSV per table and the ClaimReview JSON next to it (atomically); the paths written."""
+def write_report(report: Report, path: str | Path, *, csv_raw: bool = False) -> list[Path]:
+    """Write the page, one CSV per table and the ClaimReview JSON next to it (atomically); the paths written.
+
+    CSV cells that a spreadsheet would run as a formula are escaped (:func:`annotator.io.write.escape_cell`)
+    unless ``csv_raw``."""
     target = Path(path)
     stem = target.with_suffix("")
     outputs = {name: stem.with_name(f"{stem.name}.{name}.csv") for name in TABLES}
@@ -109,7 +112,7 @@ def write_report(report: Report, path: str | Path) -> list[Path]:
     written: list[Path] = []
     for name, csv_path in outputs.items():
         with atomic_path(csv_path) as tmp:
-            tmp.write_text(_csv(report.tables[name], report.columns[name]), encoding="utf-8")
+            tmp.write_text(_csv(report.tables[name], report.columns[name], escape=not csv_raw), encoding="utf-8")
         written.append(csv_path)
     with atomic_path(review_path) as tmp:
         tmp.write_text(json.dumps(report.claimreview, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -124,10 +127,12 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _csv(rows: list[Row], columns: list[str]) -> str:
+def _csv(rows: list[Row], columns: list[str], *, escape: bool) -> str:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
+    if escape:
+        rows = [{key: escape_cell(value) for key, value in row.items()} for row in rows]
     writer.writerows(rows)
     return buf.getvalue()
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from annotator.cli._util import CONTEXT, columns_from, finish, input_options, reading
+from annotator.cli._util import CONTEXT, columns_from, csv_raw_option, finish, input_options, reading
 from annotator.io.write import write_rows
 
 if TYPE_CHECKING:
@@ -168,12 +168,14 @@ def ledger(
 @click.option("--model", "model_dir", type=click.Path(file_okay=False),
               help="Model directory (default: the shipped models/default).")  # fmt: skip
 @click.option("--title", default="Sources and claim drift", show_default=True, help="Title of the page.")
+@csv_raw_option
 def report(
     paths: tuple[str, ...],
     output: str,
     labels_paths: tuple[str, ...],
     model_dir: str | None,
     title: str,
+    csv_raw: bool,
     stdin_format: str | None,
     **kwargs: Any,
 ) -> None:
@@ -197,7 +199,7 @@ def report(
         return
     sentence_labels, origin = _labels(corpus, labels_paths, model_dir)
     page = build_report(corpus, build(corpus, sentence_labels), drift_rows(corpus), origin=origin, title=title)
-    written = write_report(page, output)
+    written = write_report(page, output, csv_raw=csv_raw)
     csvs = sum(1 for p in written if p.suffix == ".csv")
     finish(read_report, f"{output} written, with {csvs} CSV tables and a ClaimReview export next to it ({origin})")
 

@@ -17,7 +17,7 @@ from jsonschema import Draft202012Validator
 import annotator.cli  # noqa: F401  (registers the commands)
 from annotator.claims.articles import corpus_of, read_corpus
 from annotator.claims.drift import drift_rows
-from annotator.claims.html_report import TABLES, build_report
+from annotator.claims.html_report import TABLES, Report, build_report, write_report
 from annotator.claims.ledger import build
 from annotator.io.articles import read_text
 
@@ -178,3 +178,18 @@ def test_unreadable_input_still_writes_the_report(tmp_path: Path, seeds_dir: Pat
     assert out.is_file()
     assert read_csv(tmp_path / "r.label_mix.csv")[0]["article_id"] in {p.stem for p in seeds_dir.glob("*.txt")}
     assert read_corpus([seeds_dir]).articles  # the seeds themselves are readable
+
+
+@pytest.mark.parametrize("csv_raw", [False, True])
+def test_report_tables_escape_formula_cells_unless_raw(tmp_path: Path, csv_raw: bool) -> None:
+    # a source name an attacker chose, as a spreadsheet would run it; numbers are never touched
+    attack = '=HYPERLINK("http://x.example","open")'
+    rows = [{"source": attack, "n_claims": -3}, {"source": "Ann Lee", "n_claims": 2}]
+    tables = {name: rows if name == "ledger" else [] for name in TABLES}
+    columns = {name: ["source", "n_claims"] for name in TABLES}
+    report = Report(html="<p><!--annotator:files--></p>", tables=tables, columns=columns, claimreview={})
+    write_report(report, tmp_path / "r.html", csv_raw=csv_raw)
+    with (tmp_path / "r.ledger.csv").open(encoding="utf-8", newline="") as fh:
+        cells = list(csv.reader(fh))
+    expected = attack if csv_raw else "'" + attack
+    assert cells == [["source", "n_claims"], [expected, "-3"], ["Ann Lee", "2"]]
