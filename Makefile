@@ -14,7 +14,7 @@ $(BIN)/python:
 
 # The package is installed from a built wheel (not editable), so tests run what ships.
 # build/ is removed first: setuptools would otherwise put stale compiled modules of an earlier layout in the wheel
-$(STAMP): $(BIN)/python pyproject.toml constraints.txt setup.py $(shell find annotator schemas models -type f -not -name '*.pyc')
+$(STAMP): $(BIN)/python pyproject.toml constraints.txt setup.py $(shell find annotator schemas models data/train -type f -not -name '*.pyc')
 	rm -rf build
 	$(BIN)/python -m pip install --quiet -c constraints.txt ".[dev,studio,serve,dask]"
 	touch $(STAMP)
