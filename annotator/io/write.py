@@ -82,10 +82,12 @@ def _json_default(value: Any) -> Any:
 
 def json_bytes(value: Any) -> bytes:
     """One value as compact JSON (the JSON of every writer here); a lone surrogate is written as U+FFFD."""
+    data: bytes  # orjson is untyped (Any) where the wheel is built with mypyc
     try:
-        return orjson.dumps(value, default=_json_default, option=_JSON)
+        data = orjson.dumps(value, default=_json_default, option=_JSON)
     except orjson.JSONEncodeError:
-        return orjson.dumps(without_surrogates(value), default=_json_default, option=_JSON)
+        data = orjson.dumps(without_surrogates(value), default=_json_default, option=_JSON)
+    return data
 
 
 def without_surrogates(value: Any) -> Any:
