@@ -8,8 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-from annotator.cli import main
+from cli_run import run
 
 ORIGINAL = """Dock strike closes Dunmore yard
 
@@ -27,14 +26,6 @@ Several hundred dockers reportedly walked out of the Dunmore shipyard on Monday 
 The shipyard owner, Calder Marine, denied that any overtime was unpaid in February.
 Petra Vance said the walkout would last until the overtime money reached every docker.
 """
-
-
-def run(argv: list[str]) -> int:
-    try:
-        main(argv)
-    except SystemExit as stop:
-        return int(stop.code or 0)
-    return 0
 
 
 @pytest.fixture

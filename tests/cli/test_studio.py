@@ -8,8 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-from annotator.cli import main
+from cli_run import run
 
 PULLED = [  # two annotators, three sentences, one disagreement
     ("a1:0-20", "The pier reopened.", "attributed", "ann"),
@@ -19,14 +18,6 @@ PULLED = [  # two annotators, three sentences, one disagreement
     ("a1:51-80", "Critics denied the claim.", "contested", "ann"),
     ("a1:51-80", "Critics denied the claim.", "unverified", "bo"),
 ]
-
-
-def run(argv: list[str]) -> int:
-    try:
-        main(argv)
-    except SystemExit as stop:
-        return int(stop.code or 0)
-    return 0
 
 
 @pytest.fixture
