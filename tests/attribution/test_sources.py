@@ -1,4 +1,5 @@
-"""Source and cue spans, source types, alias merging, pronoun/role resolution and who-contests-whom.
+"""Source and cue spans, source types and alias merging, end to end (:func:`attribute`). Pronoun and role resolution
+are tested in test_resolution.py, who contests whom in test_disputes.py.
 
 Crafted sentences are written for these tests (fictional people and places). The two real seed articles are read
 from ../shared/seeds at test time; expectations on them are about names and structure, never copied sentences.
@@ -108,37 +109,7 @@ def test_cue_words_used_as_nouns_or_names_are_not_cues() -> None:
     assert cues == ["rejected"]
 
 
-# -- aliases, pronouns and roles ------------------------------------------------------------------
-
-
-def test_aliases_titles_pronouns_and_roles_in_one_article() -> None:
-    sentences = attribute_one(
-        "a",
-        [
-            "Lt Gen Arvid Holm said the bridge at Varna was intact.",
-            "He told reporters that repairs would start within a week.",
-            "The army chief added that no soldiers had been hurt.",
-            "General Arvid Holm later said the road would reopen.",
-            "Holm claims the shelling came from the north.",
-        ],
-    )
-    keys = {s.primary.key for s in sentences if s.primary}
-    assert keys == {"person:arvid holm"}
-    assert [s.primary.resolved_from for s in sentences if s.primary] == [None, "pronoun", "role", None, None]
-
-
-def test_pronoun_prefers_a_person_named_earlier_in_the_sentence() -> None:
-    sentences = attribute_one(
-        "a",
-        [
-            "Councillor Rhea Dunn said the depot would close.",
-            "Last week, a local businessman, Omar Vance, published figures he claims show a profit.",
-            "He also said the depot employs 80 people.",
-        ],
-    )
-    assert sentences[0].primary.key == "person:rhea dunn"
-    assert sentences[1].primary.key == "person:omar vance"
-    assert sentences[2].primary.key == "person:omar vance"
+# -- aliases across articles ------------------------------------------------------------------------
 
 
 def test_aliases_merge_across_articles_and_outlets() -> None:
@@ -154,61 +125,6 @@ def test_aliases_merge_across_articles_and_outlets() -> None:
     assert {"Col Mira Sand", "Sand", "Colonel Mira Sand"} <= index.aliases["person:mira sand"]
     assert index.names["person:mira sand"] == "Mira Sand"
     assert index.types["person:mira sand"] == PERSON
-
-
-def test_anonymous_and_collective_sources_are_per_article() -> None:
-    result, _ = attribute(
-        [
-            ArticleInput("one", [("one:0", "Officials said the dam was safe.")]),
-            ArticleInput("two", [("two:0", "Officials said the dam was unsafe.")]),
-        ]
-    )
-    one, two = (result[a][0].primary for a in ("one", "two"))
-    assert one.type == two.type == ANONYMOUS
-    assert one.key != two.key
-
-
-# -- who contests whom ------------------------------------------------------------------------------
-
-
-def test_active_dispute_names_disputer_and_target() -> None:
-    sentences = attribute_one(
-        "a",
-        [
-            "Councillor Dev Patel said the school would close in June.",
-            "But the mayor, Ines Kowal, said she could not confirm Patel's claims.",
-        ],
-    )
-    (dispute,) = sentences[1].disputes
-    assert dispute.disputer == "person:ines kowal"
-    assert dispute.targets == ("person:dev patel",)
-
-
-def test_denial_contests_the_previous_claim() -> None:
-    sentences = attribute_one(
-        "a",
-        [
-            "A person familiar with the mill said the boiler had failed an inspection.",
-            "The company denied that any inspection had been failed.",
-        ],
-    )
-    (dispute,) = sentences[1].disputes
-    assert dispute.disputer == "org-role@a:company"
-    assert dispute.targets == (sentences[0].primary.key,)
-    assert sentences[0].primary.type == ANONYMOUS
-
-
-def test_passive_dispute_has_no_disputer() -> None:
-    sentences = attribute_one(
-        "a",
-        [
-            "Several drivers said the signals had failed twice.",
-            "Their accounts could not be independently verified.",
-        ],
-    )
-    (dispute,) = sentences[1].disputes
-    assert dispute.source is None
-    assert dispute.targets == (sentences[0].primary.key,)
 
 
 # -- offsets: property ------------------------------------------------------------------------------

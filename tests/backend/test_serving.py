@@ -72,7 +72,7 @@ def test_concurrent_requests_share_one_model_call_and_get_their_own_results(pred
     batcher = Batcher()
 
     async def run() -> list[list[dict[str, Any]]]:
-        return await asyncio.gather(*(batcher.predict(live, [t]) for t in TEXTS))
+        return list(await asyncio.gather(*(batcher.predict(live, [t]) for t in TEXTS)))
 
     results = asyncio.run(run())
     assert counting.calls == [TEXTS]  # queued before the first call started: one call for all
@@ -91,11 +91,13 @@ def test_a_call_holds_at_most_limit_sentences_and_only_one_models_requests(predi
     batcher = Batcher(limit=2)
 
     async def run() -> list[list[dict[str, Any]]]:
-        return await asyncio.gather(
-            batcher.predict(old_live, TEXTS[:1]),
-            batcher.predict(holder.live, TEXTS[1:2]),
-            batcher.predict(old_live, TEXTS[2:3]),
-            batcher.predict(old_live, TEXTS[3:]),
+        return list(
+            await asyncio.gather(
+                batcher.predict(old_live, TEXTS[:1]),
+                batcher.predict(holder.live, TEXTS[1:2]),
+                batcher.predict(old_live, TEXTS[2:3]),
+                batcher.predict(old_live, TEXTS[3:]),
+            )
         )
 
     results = asyncio.run(run())
@@ -110,8 +112,8 @@ def test_a_failing_request_fails_alone(predictor: Predictor) -> None:
     batcher = Batcher()
 
     async def run() -> list[Any]:
-        return await asyncio.gather(
-            batcher.predict(live, TEXTS[:2]), batcher.predict(live, [bad]), return_exceptions=True
+        return list(
+            await asyncio.gather(batcher.predict(live, TEXTS[:2]), batcher.predict(live, [bad]), return_exceptions=True)
         )
 
     good, failed = asyncio.run(run())
