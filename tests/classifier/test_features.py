@@ -14,11 +14,11 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from annotator.attribution.analysis import FEATURES, analyse
 from annotator.attribution.lexicon import lexicon
-from annotator.attribution.source_phrase import PUNCT, SentenceTokens, tokens
+from annotator.attribution.source_phrase import SentenceTokens
 from annotator.classifier.features import GuidelineFeatures, make_features
 
-# tokens, SentenceTokens, PUNCT (annotator.attribution.source_phrase): the tokeniser's fast path is checked against
-# the plain regex it replaces, which analyse() would only show through its features
+# the tokeniser itself (tokens, PUNCT: its fast path against the plain regex it replaces) is tested in
+# tests/attribution/test_source_phrase.py; test_offsets_hold_for_any_text below checks SentenceTokens through analyse()
 
 
 @parametrize_with_checks([GuidelineFeatures()])
@@ -330,41 +330,6 @@ WORDS = st.sampled_from(
         "by",
     ]
 )
-
-
-# pieces that stress the tokeniser's fast path: punctuation around and inside words, "_", Unicode spaces and digits
-TOKEN_PARTS = st.sampled_from(
-    [
-        *PUNCT,
-        "_",
-        " ",
-        "\u00a0",
-        "\u2009",
-        "\n",
-        "\x1c",
-        "a",
-        "Zé",
-        "ß",
-        "١٢",
-        "²",
-        "x_y",
-        "can't",
-        "it’s",
-        "e-mail",
-        "U.S.",
-    ]
-)
-
-
-@pytest.mark.slow
-@settings(max_examples=500, deadline=None)
-@given(st.one_of(st.text(max_size=60), st.lists(TOKEN_PARTS, max_size=25).map("".join)))
-def test_fast_tokens_equal_the_token_regex(text):
-    assert tokens(text) == re.findall(r"\w+(?:[-'’]\w+)*", text)
-
-
-def test_stripped_punctuation_is_never_part_of_a_word():
-    assert not [c for c in PUNCT if re.fullmatch(r"\w|\s", c)]
 
 
 @pytest.mark.slow
