@@ -164,6 +164,7 @@ def test_examples_are_read_as_a_user_reads_them(tmp_path):
     ]
 
 
+@pytest.mark.slow  # runs every command of a page (up to 15 s a page)
 @pytest.mark.parametrize(("page", "studio"), page_params())
 def test_console_examples(page: Path, studio: bool, tmp_path: Path, request: pytest.FixtureRequest):
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}

@@ -44,6 +44,7 @@ def hostile(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["split", "prelabel", "drift", "ledger", "report"])
 def test_every_command_survives_a_lone_surrogate_and_deep_nesting(hostile: Path, command: str) -> None:
     out = hostile / ("out.html" if command == "report" else "out.jsonl")
@@ -65,6 +66,7 @@ def test_every_command_survives_a_lone_surrogate_and_deep_nesting(hostile: Path,
         assert {r["article_id"] for r in rows} == {"bridge", "wire"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["split", "prelabel", "ledger", "report"])
 def test_a_file_name_that_is_not_utf8_gives_an_id_with_a_replacement_character(tmp_path: Path, command: str) -> None:
     name = os.fsdecode(b"caf\xe9.txt")  # a Latin-1 name: a lone surrogate once decoded
@@ -111,6 +113,7 @@ def test_every_command_that_writes_csv_offers_csv_raw(tmp_path: Path, command: s
     assert "--csv-raw" in result.stdout
 
 
+@pytest.mark.slow
 def test_agreement_reads_back_the_csv_that_pull_writes(tmp_path: Path) -> None:
     from annotator.io.write import write_rows
 

@@ -53,6 +53,7 @@ def test_url_and_token_are_required() -> None:
         Studio("http://127.0.0.1:8080", "")
 
 
+@pytest.mark.slow  # waits for the connection to be refused and retried
 def test_nothing_listening_names_the_url() -> None:
     url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(StudioError, match=rf"cannot reach Label Studio at {url} \(checking the connection\).*running"):
