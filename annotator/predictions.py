@@ -40,4 +40,8 @@ class Predictor(Protocol):
     @property
     def classes(self) -> tuple[str, ...]: ...
 
-    def predict(self, texts: Sequence[str]) -> list[Prediction]: ...
+    def predict(self, texts: Sequence[str], *, articles: Sequence[object] | None = None) -> list[Prediction]:
+        """One prediction per text. ``articles`` gives each text's article (any hashable key): consecutive texts
+        with the same key are read as one article, in order, so that a sentence is read in its context ("He
+        said..." after a named speaker). None: every text alone, with empty context."""
+        ...

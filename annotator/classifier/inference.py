@@ -129,8 +129,9 @@ class Compiled:
     def classes(self) -> tuple[str, ...]:
         return self._classes
 
-    def analyse(self, texts: Sequence[str]) -> list[Analysis]:
-        """The cue analysis of each text (cues, sources, quotations, feature row)."""
+    def analyse(self, texts: Sequence[str], articles: Sequence[object] | None = None) -> list[Analysis]:
+        """The cue analysis of each text (cues, sources, quotations, feature row); ``articles`` as in
+        :meth:`predict`."""
         lex = self._lex
         return [_analyse(t, lex) for t in texts]
 
@@ -167,12 +168,13 @@ class Compiled:
         x[(x > 1.0) & (x <= 1.0 + 1e-5)] = 1.0
         return x
 
-    def predict_proba(self, texts: Sequence[str]) -> NDArray[np.float64]:
-        """Calibrated probabilities, one column per class in :attr:`classes` order."""
+    def predict_proba(self, texts: Sequence[str], *, articles: Sequence[object] | None = None) -> NDArray[np.float64]:
+        """Calibrated probabilities, one column per class in :attr:`classes` order; ``articles`` as in
+        :meth:`predict`."""
         texts = list(texts)
         if not texts:
             return np.zeros((0, len(self._classes)))
-        return self._proba(self._logits(self._design(texts, self.analyse(texts))))
+        return self._proba(self._logits(self._design(texts, self.analyse(texts, articles))))
 
     def feature_names(self) -> list[str]:
         """The design matrix's column names, as the feature union names them (``"words__said"``)."""
@@ -183,15 +185,20 @@ class Compiled:
             self._names = [f"{name}__{f}" for name in self.block_order for f in parts[name]]
         return self._names
 
-    def predict(self, texts: Sequence[str], *, top_features: int = 0) -> list[Prediction]:
+    def predict(
+        self, texts: Sequence[str], *, top_features: int = 0, articles: Sequence[object] | None = None
+    ) -> list[Prediction]:
         """One :class:`~annotator.predictions.Prediction` per text: label, calibrated score and scores, the cue and
         source spans that drove the label (end-exclusive character offsets into the text), and the
         ``top_features`` features with the largest contribution (coefficient × value) to it (none by default:
-        they cost a third of the prediction time, and only explanations show them)."""
+        they cost a third of the prediction time, and only explanations show them).
+
+        ``articles`` gives each text's article (any hashable key): consecutive texts with the same key are read as
+        one article, in order, so each sentence is read in its context. None: every text alone."""
         texts = list(texts)
         if not texts:
             return []
-        analyses = self.analyse(texts)
+        analyses = self.analyse(texts, articles)
         design = self._design(texts, analyses)
         proba = self._proba(self._logits(design))
         best = proba.argmax(axis=1)

@@ -227,13 +227,15 @@ class Model:
     def classes(self) -> tuple[str, ...]:
         return self.compiled.classes
 
-    def predict_proba(self, texts: Sequence[str]) -> NDArray[np.float64]:
+    def predict_proba(self, texts: Sequence[str], *, articles: Sequence[object] | None = None) -> NDArray[np.float64]:
         """Calibrated probabilities, one column per class in :attr:`classes` order."""
-        return self.compiled.predict_proba(texts)
+        return self.compiled.predict_proba(texts, articles=articles)
 
-    def predict(self, texts: Sequence[str], *, top_features: int = 0) -> list[Prediction]:
+    def predict(
+        self, texts: Sequence[str], *, top_features: int = 0, articles: Sequence[object] | None = None
+    ) -> list[Prediction]:
         """See :meth:`annotator.classifier.inference.Compiled.predict`."""
-        return self.compiled.predict(texts, top_features=top_features)
+        return self.compiled.predict(texts, top_features=top_features, articles=articles)
 
 
 @dataclass(frozen=True)
