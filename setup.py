@@ -1,7 +1,7 @@
 """Compile the hot paths with mypyc (the rest is in pyproject.toml).
 
-``text/segment.py`` and ``text/boilerplate.py`` (the sentence splitter), ``attribution/analysis.py`` (the cue
-analysis every prediction runs) and the per-sentence row building of batch pre-labelling (``text/split.py``,
+``text/segment.py`` and ``text/boilerplate.py`` (the sentence splitter), ``attribution/`` up to ``article.py`` (the
+article analysis every prediction runs) and the per-sentence row building of batch pre-labelling (``text/split.py``,
 ``prelabel/rows.py``, ``prelabel/priority.py``) are plain, fully typed Python; mypyc turns them into C extensions at build time (the splitter 1.35x,
 the analysis about 1.4x, the row building about 5% of `annotator prelabel`; see benchmarks/segment.py and
 benchmarks/prelabel.py). Set ANNOTATOR_PURE_PYTHON=1 to build a pure-Python wheel instead (same behaviour, slower).
@@ -22,9 +22,19 @@ if os.environ.get("ANNOTATOR_PURE_PYTHON") != "1":
         "text/boilerplate",
         "text/quotes",
         "text/split",
-        "attribution/analysis",
-        "attribution/phrase_index",
-        "attribution/source_phrase",
+        "attribution/lexicon",
+        "attribution/source_words",
+        "attribution/mentions",
+        "attribution/kinds",
+        "attribution/phrases",
+        "attribution/cues",
+        "attribution/signals",
+        "attribution/records",
+        "attribution/aliases",
+        "attribution/resolution",
+        "attribution/disputes",
+        "attribution/sources",
+        "attribution/article",
         "prelabel/rows",
         "prelabel/priority",
     ]

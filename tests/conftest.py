@@ -240,7 +240,8 @@ class SklearnPredictor:
     def classes(self) -> tuple[str, ...]:
         return tuple(str(c) for c in self.pipeline.classes_)
 
-    def predict(self, texts: Sequence[str]):  # type: ignore[no-untyped-def]
+    def predict(self, texts: Sequence[str], *, articles: Sequence[object] | None = None):  # type: ignore[no-untyped-def]
+        """``articles`` is accepted as the Predictor protocol has it, and ignored: n-grams read no context."""
         from annotator.predictions import Prediction
 
         if not texts:

@@ -15,9 +15,11 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from annotator.attribution.cues import PERSON
+from annotator.attribution.kinds import PERSON
 from annotator.attribution.mentions import fold
 from annotator.attribution.source_words import source_words
+
+_THE = re.compile(r"^[Tt]he\s+")
 
 
 @dataclass
@@ -33,7 +35,7 @@ class AliasIndex:
 
     def add_outlet(self, name: str) -> str:
         folded = _strip_the(fold(name))
-        self.outlets.setdefault(folded, re.sub(r"^[Tt]he\s+", "", name.strip()))
+        self.outlets.setdefault(folded, _THE.sub("", name.strip()))
         return folded
 
     def is_outlet(self, folded_name: str) -> bool:
@@ -87,7 +89,7 @@ def infer_outlet(article_text: str) -> str | None:
         for m in pattern.finditer(article_text):
             name = m.group("outlet").strip()
             if probe.is_outlet(fold(name)):
-                return re.sub(r"^[Tt]he\s+", "", name)
+                return _THE.sub("", name)
     return None
 
 

@@ -19,34 +19,28 @@ Where the source is looked for
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
 
-from annotator.attribution.lexicon import lexicon
+from annotator.attribution.kinds import (
+    DISPUTE,
+    HEDGE,
+    NAME,
+    PRONOUN,
+    REPORTING,
+    kind_of,
+)
 from annotator.attribution.mentions import Mention, Span, Token, fold, inside, mentions, quote_spans, tokens
-from annotator.attribution.source_words import ends_with, source_words
-
-PERSON = "person"
-ORGANISATION = "organisation"
-OUTLET = "outlet"
-DOCUMENT = "document"
-ANONYMOUS = "anonymous"
-COLLECTIVE = "collective"
-SOURCE_TYPES = (PERSON, ORGANISATION, OUTLET, DOCUMENT, ANONYMOUS, COLLECTIVE)
-
-REPORTING = "reporting"
-DISPUTE = "dispute"
-HEDGE = "hedge"
-
-# provisional kinds of a source phrase, replaced in annotator.attribution.sources
-PRONOUN = "pronoun"
-PERSON_ROLE = "person_role"
-ORG_ROLE = "org_role"
-NAME = "name"
+from annotator.attribution.phrases import TokenRange, matcher
+from annotator.attribution.source_words import source_words
 
 _BOUNDARY_PUNCT = frozenset(',;:()[]—–-“”‘’"«»')
 _PREPOSED = "according to"
 _PASSIVE_HINT = re.compile(r"\b(?:be|been|not provided|without|lack|little|no evidence)\b|^(?:unverified|false)")
 _MAX_SUBJECT = 9
+_NEGATORS = frozenset({"not", "never", "didn't", "doesn't", "don't", "isn't", "wasn't", "hasn't", "haven't", "won't"})
+_COMPOUND_HEADS = frozenset({"tank", "tanks"})  # a cue word that is the first half of a compound noun
+_INDEFINITE = frozenset({"a", "an", "one", "another"})
 
 
 @dataclass(frozen=True)
@@ -85,6 +79,7 @@ class RawSentence:
     mentions: list[Mention]
     attributions: list[RawAttribution]
     hedges: list[Cue]
+    matches: dict[str, list[TokenRange]] = field(default_factory=dict)  # the lexicon's matches (phrases.py)
 
 
 # -- one sentence -----------------------------------------------------------------------------------
@@ -96,7 +91,8 @@ def analyse_sentence(text: str) -> RawSentence:
     toks = tokens(text)
     quotes = quote_spans(text)
     ments = mentions(text, toks)
-    cues, hedges, hedged = _cues(text, toks, quotes)
+    matches = matcher().match(toks)
+    cues, hedges, hedged = _cues(text, toks, quotes, matches)
     cue_tokens = frozenset(i for _, a, b in cues for i in range(a, b + 1))
     attributions: list[RawAttribution] = []
     by_end: dict[int, RawAttribution] = {}
@@ -108,40 +104,46 @@ def analyse_sentence(text: str) -> RawSentence:
     # a dispute word that is itself someone's source ("Fact-checkers found ...") is not a cue
     source_spans = [ra.source.span for ra in attributions if ra.source is not None]
     attributions = [ra for ra in attributions if not (ra.cue.kind == DISPUTE and inside(source_spans, *ra.cue.span))]
-    return RawSentence(text, toks, quotes, ments, attributions, hedges)
+    return RawSentence(text, toks, quotes, ments, attributions, hedges, matches)
 
 
 _Found = list[tuple[Cue, int, int]]  # a cue and its first and last token
 
 
-def _cues(text: str, toks: list[Token], quotes: list[Span]) -> tuple[_Found, list[Cue], frozenset[int]]:
+def _cues(
+    text: str, toks: list[Token], quotes: list[Span], matches: dict[str, list[TokenRange]]
+) -> tuple[_Found, list[Cue], frozenset[int]]:
     """The reporting and dispute cues outside quotations, in order; the hedges; the hedges' tokens."""
-    lex = lexicon()
-    starts = {t.start: i for i, t in enumerate(toks)}
-    ends = {t.end: i for i, t in enumerate(toks)}
+    if not matches.get("reporting_verbs") and not matches.get("dispute_cues") and not matches.get("hedges"):
+        return [], [], frozenset()
 
     def cue_list(name: str, kind: str) -> _Found:
         found = []
-        for s, e in lex.spans(name, text):
-            if inside(quotes, s, e) or s not in starts or e not in ends:
-                continue
-            found.append((Cue((s, e), text[s:e], kind), starts[s], ends[e]))
+        for a, b in matches.get(name, ()):
+            s, e = toks[a].start, toks[b].end
+            if not inside(quotes, s, e):
+                found.append((Cue((s, e), text[s:e], kind), a, b))
         return found
 
     disputes = cue_list("dispute_cues", DISPUTE)
-    hedges = [c for c, _, _ in cue_list("hedges", HEDGE)]
+    hedges_found = cue_list("hedges", HEDGE)
+    hedges = [c for c, _, _ in hedges_found]
     dispute_tokens = {i for _, a, b in disputes for i in range(a, b + 1)}
-    hedged = frozenset(i for h in hedges for i in range(starts[h.span[0]], ends[h.span[1]] + 1))
+    hedged = frozenset(i for _, a, b in hedges_found for i in range(a, b + 1))
     reporting = [
         (c, a, b)
         for c, a, b in cue_list("reporting_verbs", REPORTING)
         if not _noun_or_name(toks, a, b, c.text)
         and not any(i in dispute_tokens or i in hedged for i in range(a, b + 1))
     ]
-    disputes = [(c, a, b) for c, a, b in disputes if not _noun_or_name(toks, a, b, c.text)]
+    # "Questioned by the prosecution, she said ...": a participle that opens the sentence disputes nothing
+    # and one that is negated ("is not disputing", "did not deny") disputes nothing either
+    skip = {0} if len(toks) > 1 and toks[1].lower == "by" else set()
+    skip.update(a for _, a, _ in disputes if any(t.lower in _NEGATORS for t in toks[max(0, a - 2) : a]))
+    disputes = [(c, a, b) for c, a, b in disputes if not _noun_or_name(toks, a, b, c.text) and a not in skip]
     # a dispute word that is the subject of a reporting verb ("Fact-checkers found ...") is its source, not a cue
     reporting_starts = {a for _, a, _ in reporting}
-    single_modifiers = {m[0] for m in source_words().modifiers.items if len(m) == 1}
+    single_modifiers = _single_modifiers()
     subjects = set()
     for _c, a, b in disputes:
         j = b + 1
@@ -200,10 +202,17 @@ def _attribution(
     return RawAttribution(cue, src, passive)
 
 
+@cache
+def _single_modifiers() -> frozenset[str]:
+    return frozenset(m[0] for m in source_words().modifiers.items if len(m) == 1)
+
+
 def _noun_or_name(toks: list[Token], a: int, b: int, cue_text: str) -> bool:
     """A cue word used as a noun ("Zhuravlev's claims", "denied reports") or inside a name ("United States")."""
     if toks[a].is_capitalised and a > 0 and toks[a - 1].is_word and toks[a - 1].is_capitalised:
         return True
+    if b + 1 < len(toks) and toks[b + 1].lower in _COMPOUND_HEADS:
+        return True  # "an independent think tank"
     w = source_words()
     if cue_text.lower() in w.noun_forms and a == 0:
         return True  # "Claims and counter-claims"
@@ -334,14 +343,16 @@ def _after(text: str, toks: list[Token], i: int, ments: list[Mention], *, apposi
 def _phrase(text: str, toks: list[Token], i: int, j: int, ments: list[Mention]) -> RawSource | None:
     """Classify the noun phrase ``toks[i..j]`` (inclusive)."""
     while i <= j and (
-        toks[i].lower in source_words().name_stopwords and toks[i].lower not in source_words().determiners
+        toks[i].lower in source_words().name_stopwords
+        and toks[i].lower not in source_words().determiners
+        and toks[i].lower not in _INDEFINITE
     ):
-        i += 1  # "But Budanov", "Despite this", "Yesterday"
+        i += 1  # "But Budanov", "Despite this", "Yesterday" (not "Another banker")
     while i <= j and not toks[j].is_word:
         j -= 1
     if i > j:
         return None
-    definite = toks[i].lower in source_words().definite or bool(re.search(r"['’]s$", toks[i].text) and i < j)
+    definite = toks[i].lower in source_words().definite or (toks[i].text.endswith(("'s", "’s")) and i < j)
     body = i
     while body <= j and toks[body].lower in source_words().determiners:
         body += 1
@@ -361,7 +372,10 @@ def _phrase(text: str, toks: list[Token], i: int, j: int, ments: list[Mention]) 
     head = toks[core_end]
     if len(core_words) == 1 and core_words[0] in source_words().pronouns:
         return RawSource(span, surface, PRONOUN, core, definite)
-    kind = _kind_of(core_words, definite, capitalised=head.is_capitalised)
+    indefinite = toks[i].lower in _INDEFINITE  # "a lobbyist", "one banker": no one the reader could look up
+    # a capital that opens the sentence says nothing about a name ("Correspondents say"); a surname there
+    # ("Williams said") is told apart in the article (annotator.attribution.resolution)
+    kind = kind_of(core_words, definite, capitalised=head.is_capitalised and core_end > 0, indefinite=indefinite)
     if head.is_capitalised:
         # a name heads the phrase: the last mention ending at the head ("Ukraine's Lt General Kyrlo Budanov"),
         # unless it is one capitalised common noun ("Residents of the estate", "Analysts")
@@ -373,22 +387,3 @@ def _phrase(text: str, toks: list[Token], i: int, j: int, ments: list[Mention]) 
     if kind is None:
         return None
     return RawSource(span, surface, kind, core, definite)
-
-
-def _kind_of(core: list[str], definite: bool, *, capitalised: bool = False) -> str | None:
-    w = source_words()
-    if not core:
-        return None
-    if ends_with(core, w.document_words):
-        return DOCUMENT
-    if definite and ends_with(core, w.person_roles):
-        return PERSON_ROLE
-    if ends_with(core, w.anonymous_nouns):
-        return ANONYMOUS
-    if ends_with(core, w.organisation_words):
-        return ORG_ROLE if definite and len(core) == 1 else ORGANISATION
-    if ends_with(core, w.collective) or (core[-1].endswith(("s", "men")) and not definite and not capitalised):
-        return COLLECTIVE
-    if ends_with(core, w.person_roles):
-        return ANONYMOUS  # "a lawmaker", "one minister": a role pointing to no one in particular
-    return None

@@ -13,7 +13,8 @@ Who contests whom
 from __future__ import annotations
 
 from annotator.attribution.aliases import AliasIndex
-from annotator.attribution.cues import DISPUTE, DOCUMENT, REPORTING, RawAttribution, RawSentence
+from annotator.attribution.cues import RawAttribution, RawSentence
+from annotator.attribution.kinds import DISPUTE, DOCUMENT, REPORTING
 from annotator.attribution.mentions import inside
 from annotator.attribution.records import ArticleInput, Attribution, SentenceSources, Source
 from annotator.attribution.resolution import ArticleFacts, type_mention

@@ -22,16 +22,8 @@ LISTS = (
     "dispute_cues",
     "anonymous_sources",
     "titles",
-    "institutions",
-    "anonymous_heads",
-    "pronouns",
     "negations",
     "verification_words",
-    "skip_words",
-    "determiners",
-    "name_connectors",
-    "listener_verbs",
-    "phrase_fillers",
 )
 
 
@@ -105,9 +97,8 @@ def lexicon() -> Lexicon:
 
 @cache
 def source_lexicon() -> Lexicon:
-    """The lists of the source finder and claim drift (:data:`SOURCE_LISTS`), read once per process. Kept apart
-    from :func:`lexicon`: a fitted model keeps a copy of :func:`lexicon`'s lists, so these can grow without
-    changing the shipped model."""
+    """The lists of the source finder and claim drift (:data:`SOURCE_LISTS`), read once per process (matched by
+    folded word, not as patterns)."""
     return _load(SOURCE_LISTS)
 
 

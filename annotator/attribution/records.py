@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from annotator.attribution.cues import DISPUTE, REPORTING, Cue
+from annotator.attribution.cues import Cue
+from annotator.attribution.kinds import DISPUTE, REPORTING
 from annotator.attribution.mentions import Mention, Span
 
 

@@ -80,10 +80,19 @@ def source_words() -> SourceWords:
 def ends_with(words: list[str], phrases: Phrases) -> bool:
     """Whether the folded ``words`` end with one of ``phrases``."""
     n = len(words)
-    return any(size <= n and tuple(words[n - size :]) in phrases.items for size in phrases.lengths)
+    items = phrases.items
+    for size in phrases.lengths:  # noqa: SIM110 - a loop, not any() over a generator: mypyc compiles it to C
+        if size <= n and tuple(words[n - size :]) in items:
+            return True
+    return False
 
 
 def contains(words: list[str], phrases: Phrases) -> bool:
     """Whether one of ``phrases`` occurs in the folded ``words``."""
     n = len(words)
-    return any(tuple(words[i : i + size]) in phrases.items for size in phrases.lengths for i in range(n - size + 1))
+    items = phrases.items
+    for size in phrases.lengths:
+        for i in range(n - size + 1):
+            if tuple(words[i : i + size]) in items:
+                return True
+    return False

@@ -25,7 +25,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from annotator.attribution.aliases import AliasIndex, infer_outlet, portable_key, scoped_key
-from annotator.attribution.cues import (
+from annotator.attribution.cues import RawSentence, analyse_sentence
+from annotator.attribution.disputes import with_targets
+from annotator.attribution.kinds import (
     ANONYMOUS,
     COLLECTIVE,
     DISPUTE,
@@ -36,10 +38,7 @@ from annotator.attribution.cues import (
     PERSON,
     REPORTING,
     SOURCE_TYPES,
-    RawSentence,
-    analyse_sentence,
 )
-from annotator.attribution.disputes import with_targets
 from annotator.attribution.records import ArticleInput, Attribution, SentenceSources, Source
 from annotator.attribution.resolution import ArticleFacts, resolve_sources
 
@@ -63,6 +62,7 @@ __all__ = [
     "analyse_sentence",
     "attribute",
     "attribute_one",
+    "attribute_read",
     "infer_outlet",
     "portable_key",
     "scoped_key",
@@ -78,12 +78,21 @@ def attribute(articles: Iterable[ArticleInput]) -> tuple[dict[str, list[Sentence
     names, types and aliases). Needs the whole corpus first: a surname in one article can be resolved by a full
     name in another, and a contested party must be known as a source somewhere.
     """
+    return attribute_read([(art, [analyse_sentence(text) for _, text in art.sentences]) for art in articles])
+
+
+def attribute_read(
+    articles: Sequence[tuple[ArticleInput, list[RawSentence]]], *, targets: bool = True
+) -> tuple[dict[str, list[SentenceSources]], AliasIndex]:
+    """:func:`attribute` for articles whose sentences are already read by :func:`analyse_sentence` (the article
+    analysis, :mod:`annotator.attribution.article`, reads each sentence once for its sources and its signals).
+    ``targets=False`` leaves out who contests whom (the dispute cues keep their own source): the classifier's
+    features do not need it."""
     index = AliasIndex()
     raw: list[tuple[ArticleInput, list[RawSentence], ArticleFacts]] = []
-    for art in articles:
+    for art, sentences in articles:
         if art.outlet:
             index.add_outlet(art.outlet)
-        sentences = [analyse_sentence(text) for _, text in art.sentences]
         raw.append((art, sentences, ArticleFacts.collect(sentences)))
     for _, _, facts in raw:
         for key, words in facts.full_names.items():
@@ -94,7 +103,13 @@ def attribute(articles: Iterable[ArticleInput]) -> tuple[dict[str, list[Sentence
             index.names[key] = name  # "Mrs. Lyall" is quoted, "Rebecca Lyall" was named
     result: dict[str, list[SentenceSources]] = {}
     for art, sentences, facts, attributions in resolved:
-        result[art.article_id] = with_targets(art, sentences, facts, index, attributions)
+        if targets:
+            result[art.article_id] = with_targets(art, sentences, facts, index, attributions)
+        else:
+            result[art.article_id] = [
+                SentenceSources(art.article_id, sid, text, tuple(atts), tuple(raw.hedges), tuple(raw.mentions))
+                for (sid, text), raw, atts in zip(art.sentences, sentences, attributions, strict=True)
+            ]
     return result, index
 
 

@@ -143,7 +143,8 @@ def save(model: Model | Any, directory: str | Path, card_extra: dict[str, Any] |
     from annotator.classifier.training import Model, prune
 
     pipeline = model.pipeline if isinstance(model, Model) else model
-    predictor = compile_pipeline(pipeline).to_bytes()  # refuses anything that is not a trained pipeline
+    compiled = compile_pipeline(pipeline)  # refuses anything that is not a trained pipeline
+    predictor = compiled.to_bytes()
     classes = [str(c) for c in pipeline.classes_]
     unknown = sorted(set(classes) - set(labels()))
     if unknown:
@@ -161,6 +162,7 @@ def save(model: Model | Any, directory: str | Path, card_extra: dict[str, Any] |
         "predictor": {"file": PREDICTOR_FILE, "sha256": hashlib.sha256(predictor).hexdigest()},
         "libraries": library_versions(),
         "guideline_version": guideline_version(),
+        "analyser": compiled.analyser,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     card.update(card_extra or {})
@@ -233,6 +235,7 @@ def load_model(path: str | Path | None = None) -> Model:
     model_path = directory / MODEL_FILE
     data = _read_checked(model_path, str(card["sha256"]))
     _check_labels(directory, card)
+    _check_analyser(directory, card)
     saved = str(card["libraries"].get("scikit-learn", "unknown"))
     from importlib import metadata
 
@@ -261,6 +264,18 @@ def load_model(path: str | Path | None = None) -> Model:
     return Model(pipeline, version=str(card["version"]), card=card)
 
 
+def _check_analyser(directory: Path, card: dict[str, Any]) -> None:
+    """A model predicts only with the article analysis it was trained on (its card's ``analyser``)."""
+    from annotator.attribution.article import ANALYSER_VERSION
+
+    trained = card.get("analyser", "1")
+    if trained != ANALYSER_VERSION:
+        raise ModelError(
+            f"{directory}: trained with analyser version {trained}; this annotator has version {ANALYSER_VERSION}: "
+            "retrain it with `annotator train`"
+        )
+
+
 def _alias_legacy_modules() -> None:
     """Make the module paths that older model files record importable (skops imports a type's module by name)."""
     import importlib
@@ -287,6 +302,7 @@ def load_predictor(path: str | Path | None = None) -> Compiled:
     if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
         return load_model(directory).compiled
     _check_labels(directory, card)
+    _check_analyser(directory, card)
     predictor_path = directory / PREDICTOR_FILE
     data = _read_checked(predictor_path, entry["sha256"])
     try:

@@ -1,6 +1,6 @@
 """A fitted pipeline (:func:`annotator.classifier.training.build_pipeline`) turned into the predictor that needs no
-scikit-learn (:class:`annotator.classifier.inference.Compiled`): the lexicon, the n-gram vocabularies with their idf,
-the weights, coefficients, intercepts and the inverse temperature taken out of it.
+scikit-learn (:class:`annotator.classifier.inference.Compiled`): the analyser's version, the n-gram vocabularies with
+their idf, the weights, coefficients, intercepts and the inverse temperature taken out of it.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from annotator.attribution.analysis import FEATURES
+from annotator.attribution.article import FEATURES
 from annotator.classifier.features import GuidelineFeatures
 from annotator.classifier.inference import Block, Compiled
 from annotator.classifier.ngrams import NgramTfidf
@@ -56,7 +56,7 @@ def compile_pipeline(pipeline: Any, *, version: str = "unsaved", card: dict[str,
     name, transformer, w, cue_coef = cue_block
     return Compiled(
         classes=classes,
-        words={k: list(v) for k, v in transformer.words_.items()},
+        analyser=transformer.analyser_,
         cue_name=name,
         cue_weight=w,
         cue_coef=cue_coef,

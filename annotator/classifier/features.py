@@ -1,18 +1,20 @@
-"""The cue features as scikit-learn transformers: :class:`GuidelineFeatures` turns the findings of the cue analysis
-(:mod:`annotator.attribution.analysis`) into a few binary columns (see :data:`FEATURES`), and :func:`make_features`
+"""The cue features as scikit-learn transformers: :class:`GuidelineFeatures` turns the article analysis
+(:mod:`annotator.attribution.article`) into a few binary columns (see :data:`FEATURES`), and :func:`make_features`
 joins them with word and character n-grams in a ``FeatureUnion``.
 
 The class and the union's part keep the names ``GuidelineFeatures`` and ``"guideline"`` that saved models record
 (``model.skops`` stores the class path, the model card and the feature names the part's name); "guideline" itself
 means the annotator guideline (:mod:`annotator.guideline`) everywhere else.
 
-The transformer follows scikit-learn's conventions and passes ``parametrize_with_checks``: it takes a 1-D sequence
-of texts, or a 2-D array whose cells are joined into one text per row.
+Input: a 1-D sequence of texts (each sentence read alone), a 2-D array whose cells are joined into one text per row
+(scikit-learn's conventions; the transformer passes ``parametrize_with_checks``), or a pandas ``DataFrame`` with a
+``text`` column and an ``article`` column: consecutive rows with the same article are read as one article, in order,
+so each sentence gets its context (a pronoun's antecedent, the speaker of the quotation it continues).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from typing import Any
 
 import numpy as np
@@ -21,19 +23,15 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import FeatureUnion
 from sklearn.utils.validation import check_is_fitted
 
-from annotator.attribution.analysis import FEATURES, Analysis, _analyse, features_of
-from annotator.attribution.phrase_index import index_of, lexicon_words
-from annotator.classifier.inputs import input_texts
+from annotator.attribution.article import ANALYSER_VERSION, FEATURES, SentenceAnalysis, analyse_texts, features_of
+from annotator.classifier.inputs import input_articles, input_texts
 
 
 class GuidelineFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
-    """The cue analysis as binary columns (:data:`FEATURES`), one row per sentence.
+    """The article analysis as binary columns (:data:`FEATURES`), one row per sentence.
 
-    Parameters
-    ----------
-    words : dict, optional
-        Lexicon lists (name -> entries). None (default): the shipped ``schemas/lexicon.json``, copied into the
-        fitted transformer (``words_``), so a saved model keeps the lists it was trained with.
+    Fitting records the analyser's version (``analyser_``): a saved model predicts only with the analysis it was
+    trained on.
 
     Examples
     --------
@@ -41,32 +39,23 @@ class GuidelineFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     >>> X.shape == (1, len(FEATURES))
     True
     >>> [name for name, value in zip(FEATURES, X[0]) if value]
-    ['report', 'source_anonymous', 'report_without_source', 'anonymous_any', 'dispute']
+    ['source_anonymous', 'anonymous_any', 'dispute']
     """
-
-    def __init__(self, words: dict[str, list[str]] | None = None) -> None:
-        self.words = words
 
     def fit(self, X: Any, y: Any = None) -> GuidelineFeatures:
         input_texts(self, X, reset=True)
-        self.words_ = {k: list(v) for k, v in (self.words if self.words is not None else lexicon_words()).items()}
+        self.analyser_ = ANALYSER_VERSION
         return self
 
     def transform(self, X: Any) -> NDArray[np.float64]:
-        check_is_fitted(self, "words_")
+        check_is_fitted(self, "analyser_")
         texts = input_texts(self, X, reset=False)
-        return features_of(self.analyse_many(texts))
+        return features_of(analyse_texts(texts, input_articles(X)))
 
-    def analyse(self, text: str) -> Analysis:
-        """The full analysis of one sentence with the fitted word lists."""
-        check_is_fitted(self, "words_")
-        return _analyse(text, index_of(self.words_))
-
-    def analyse_many(self, texts: Sequence[str]) -> list[Analysis]:
-        """:meth:`analyse` for many sentences."""
-        check_is_fitted(self, "words_")
-        lex = index_of(self.words_)
-        return [_analyse(t, lex) for t in texts]
+    def analyse_many(self, texts: Sequence[str], articles: Sequence[Hashable] | None = None) -> list[SentenceAnalysis]:
+        """The analysis of each text (``articles`` as in :func:`annotator.attribution.article.analyse_texts`)."""
+        check_is_fitted(self, "analyser_")
+        return analyse_texts(texts, articles)
 
     def get_feature_names_out(self, input_features: Any = None) -> NDArray[np.object_]:
         return np.asarray(FEATURES, dtype=object)

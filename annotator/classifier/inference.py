@@ -1,12 +1,12 @@
 """The trained classifier in the form that predicts: :class:`Compiled`, numbers and word lists only.
 
-A trained pipeline (:func:`annotator.classifier.training.train`) is cue features (the analysis of
-:mod:`annotator.attribution.analysis`) and word n-grams, weighted, into a linear model whose scores are
+A trained pipeline (:func:`annotator.classifier.training.train`) is cue features (the article analysis of
+:mod:`annotator.attribution.article`) and word n-grams, weighted, into a linear model whose scores are
 temperature-scaled. Prediction needs none of scikit-learn's machinery:
-:func:`annotator.classifier.compiling.compile_pipeline` takes out the lexicon, the n-gram vocabularies with their
-idf, the weights, coefficients, intercepts and the inverse temperature, and :meth:`Compiled.predict_proba` computes
-the very probabilities of ``pipeline.predict_proba`` (``tests/classifier/test_inference.py`` checks them to 1e-12)
-with a few array operations per batch.
+:func:`annotator.classifier.compiling.compile_pipeline` takes out the analyser's version, the n-gram vocabularies with
+their idf, the weights, coefficients, intercepts and the inverse temperature, and :meth:`Compiled.predict_proba`
+computes the very probabilities of ``pipeline.predict_proba`` (``tests/classifier/test_inference.py``
+checks them to 1e-12) with a few array operations per batch.
 
 Saved as ``predictor.npz`` next to ``model.skops`` (:mod:`annotator.classifier.artefacts`): plain ``.npy`` arrays read
 with ``allow_pickle=False``. Loading it needs numpy alone, so ``annotator prelabel`` and ``annotator serve`` start in a
@@ -25,13 +25,18 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from annotator.attribution.analysis import FEATURES, Analysis, _analyse, explain
-from annotator.attribution.phrase_index import index_of
+from annotator.attribution.article import (
+    ANALYSER_VERSION,
+    FEATURES,
+    SentenceAnalysis,
+    analyse_texts,
+    explain,
+)
 from annotator.classifier.terms import Vocabulary
 from annotator.errors import ModelError
 from annotator.predictions import Prediction, Span
 
-FORMAT = 1
+FORMAT = 2  # 1: the per-sentence cue analysis with the lexicon's lists in the file (annotator before issue 13)
 ZIP_LEVEL = 6  # zlib's default: 9 takes seven times as long to save a model for 2% fewer bytes
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -61,8 +66,9 @@ class Compiled:
     ----------
     classes : sequence of str
         The labels, in the column order of the probabilities.
-    words : dict
-        The lexicon lists the cue features were trained with.
+    analyser : str
+        The version of the article analysis the cue features were trained with
+        (:data:`annotator.attribution.article.ANALYSER_VERSION`); another version cannot predict with them.
     cue_name : str
         The name of the cue features' block in the feature union.
     cue_weight : float
@@ -83,7 +89,7 @@ class Compiled:
         self,
         *,
         classes: Sequence[str],
-        words: dict[str, list[str]],
+        analyser: str,
         cue_name: str,
         cue_weight: float,
         cue_coef: NDArray[np.float64],
@@ -95,8 +101,12 @@ class Compiled:
         card: dict[str, Any] | None = None,
     ) -> None:
         self._classes = tuple(str(c) for c in classes)
-        self.words = words
-        self._lex = index_of(words)
+        if analyser != ANALYSER_VERSION:
+            raise ModelError(
+                f"the model was trained with analyser version {analyser}; this annotator has version "
+                f"{ANALYSER_VERSION}: retrain it with `annotator train`"
+            )
+        self.analyser = analyser
         self.cue_name = cue_name
         self.cue_weight = float(cue_weight)
         self.cue_coef = np.ascontiguousarray(cue_coef, dtype=np.float64)
@@ -129,13 +139,12 @@ class Compiled:
     def classes(self) -> tuple[str, ...]:
         return self._classes
 
-    def analyse(self, texts: Sequence[str], articles: Sequence[object] | None = None) -> list[Analysis]:
-        """The cue analysis of each text (cues, sources, quotations, feature row); ``articles`` as in
+    def analyse(self, texts: Sequence[str], articles: Sequence[Any] | None = None) -> list[SentenceAnalysis]:
+        """The article analysis of each text (sources, signals, quotations, feature row); ``articles`` as in
         :meth:`predict`."""
-        lex = self._lex
-        return [_analyse(t, lex) for t in texts]
+        return analyse_texts(texts, articles)
 
-    def _design(self, texts: Sequence[str], analyses: Sequence[Analysis]) -> _Design:
+    def _design(self, texts: Sequence[str], analyses: Sequence[SentenceAnalysis]) -> _Design:
         """The design matrix of ``texts``, weighted: the cue feature rows (dense) and each n-gram block's entries."""
         g = _feature_rows(analyses)
         if self.cue_weight != 1.0:
@@ -168,7 +177,7 @@ class Compiled:
         x[(x > 1.0) & (x <= 1.0 + 1e-5)] = 1.0
         return x
 
-    def predict_proba(self, texts: Sequence[str], *, articles: Sequence[object] | None = None) -> NDArray[np.float64]:
+    def predict_proba(self, texts: Sequence[str], *, articles: Sequence[Any] | None = None) -> NDArray[np.float64]:
         """Calibrated probabilities, one column per class in :attr:`classes` order; ``articles`` as in
         :meth:`predict`."""
         texts = list(texts)
@@ -186,7 +195,7 @@ class Compiled:
         return self._names
 
     def predict(
-        self, texts: Sequence[str], *, top_features: int = 0, articles: Sequence[object] | None = None
+        self, texts: Sequence[str], *, top_features: int = 0, articles: Sequence[Any] | None = None
     ) -> list[Prediction]:
         """One :class:`~annotator.predictions.Prediction` per text: label, calibrated score and scores, the cue and
         source spans that drove the label (end-exclusive character offsets into the text), and the
@@ -248,7 +257,7 @@ class Compiled:
             at += sizes[name]
         return out
 
-    def drivers(self, a: Analysis, c: int) -> tuple[tuple[Span, ...], tuple[Span, ...]]:
+    def drivers(self, a: SentenceAnalysis, c: int) -> tuple[tuple[Span, ...], tuple[Span, ...]]:
         """Source and cue spans whose features push towards class ``c`` (a positive coefficient)."""
         return explain(a, self._positive[c])
 
@@ -281,7 +290,7 @@ class Compiled:
             ],
             "order": self.block_order,
             "beta": self.beta,
-            "words": self.words,
+            "analyser": self.analyser,
         }
         arrays: dict[str, NDArray[Any]] = {
             "meta": np.array(json.dumps(meta, sort_keys=True, ensure_ascii=False)),
@@ -312,7 +321,10 @@ class Compiled:
                 arrays = {name: npz[name] for name in npz.files}
             meta = json.loads(str(arrays["meta"]))
             if meta.get("format") != FORMAT:
-                raise ModelError(f"predictor format {meta.get('format')!r}; this version reads format {FORMAT}")
+                raise ModelError(
+                    f"predictor format {meta.get('format')!r}; this version reads format {FORMAT} "
+                    "(format 1 was trained on an earlier cue analysis: retrain it with `annotator train`)"
+                )
             blocks = [
                 Block(
                     b["name"],
@@ -329,7 +341,7 @@ class Compiled:
             ]
             return cls(
                 classes=meta["classes"],
-                words=meta["words"],
+                analyser=meta["analyser"],
                 cue_name=meta["guideline"]["name"],
                 cue_weight=meta["guideline"]["weight"],
                 cue_coef=arrays["guideline_coef"],
@@ -346,7 +358,7 @@ class Compiled:
             raise ModelError(f"not a readable predictor ({type(exc).__name__}: {exc})") from exc
 
 
-def _feature_rows(analyses: Sequence[Analysis]) -> NDArray[np.float64]:
+def _feature_rows(analyses: Sequence[SentenceAnalysis]) -> NDArray[np.float64]:
     """The cue feature rows of analyses as one (n, len(FEATURES)) array."""
     width = len(FEATURES)
     flat = chain.from_iterable(a.features for a in analyses)

@@ -1,6 +1,7 @@
 """Input handling shared by the project's scikit-learn transformers: one text per sample, from a 1-D sequence of
-strings or from a 2-D array whose cells are joined (scikit-learn's conventions, as ``parametrize_with_checks`` tests
-them)."""
+strings, from a 2-D array whose cells are joined (scikit-learn's conventions, as ``parametrize_with_checks`` tests
+them), or from a pandas ``DataFrame`` with a ``text`` column and, optionally, an ``article`` column (each row's
+article key: :func:`input_articles`)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ def input_texts(estimator: BaseEstimator, X: Any, *, reset: bool) -> list[str]:
     """Texts from a 1-D sequence of strings, or from a 2-D array (one text per row: its cells joined by spaces)."""
     if isinstance(X, str):
         raise ValueError("expected a sequence of texts, got one string; wrap it in a list")
+    if hasattr(X, "columns") and "text" in X.columns:  # pandas DataFrame of texts (and their articles)
+        X = X["text"].tolist()
     if hasattr(X, "iloc") and getattr(X, "ndim", 2) == 1:  # pandas Series
         X = X.tolist()
     if isinstance(X, list | tuple) and all(isinstance(x, str) for x in X):
@@ -39,3 +42,11 @@ def input_texts(estimator: BaseEstimator, X: Any, *, reset: bool) -> list[str]:
         )
     checked = validate_data(estimator, X, dtype=None, reset=reset, ensure_min_samples=1)
     return [" ".join(str(v) for v in row) for row in checked]
+
+
+def input_articles(X: Any) -> list[Any] | None:
+    """Each row's article key, when ``X`` is a ``DataFrame`` with an ``article`` column; otherwise None (every text
+    read alone)."""
+    if hasattr(X, "columns") and "article" in X.columns and "text" in X.columns:
+        return list(X["article"].tolist())
+    return None

@@ -130,7 +130,8 @@ class Vocabulary:
         self, texts: Sequence[str], words: Sequence[Sequence[str]] | None = None
     ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """(document index, column) of every occurrence of a known term in ``texts``. ``words``: the texts'
-        tokens if already known (``TfidfVectorizer``'s, as :attr:`annotator.attribution.analysis.Analysis.words`)."""
+        tokens if already known (``TfidfVectorizer``'s, as
+        :attr:`annotator.attribution.article.SentenceAnalysis.words`)."""
         if self._keyed:
             if words is None:
                 findall = WORD.findall

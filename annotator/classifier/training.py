@@ -65,8 +65,25 @@ def _check_labels(y: Sequence[str]) -> list[str]:
     return list(y)
 
 
-def train(texts: Sequence[str], y: Sequence[str], *, pipeline: Pipeline | None = None) -> Pipeline:
-    """Fit ``pipeline`` (default: :func:`build_pipeline`) on sentences and their labels."""
+def inputs(texts: Sequence[str], articles: Sequence[Any] | None = None) -> Any:
+    """The pipeline's input: the texts, with their article keys when given (a ``DataFrame`` of ``text`` and
+    ``article``: consecutive rows of one article are read in context)."""
+    if articles is None:
+        return list(texts)
+    if len(articles) != len(texts):
+        raise ModelError(f"{len(texts)} texts but {len(articles)} article keys")
+    return pd.DataFrame({"text": list(texts), "article": list(articles)})
+
+
+def train(
+    texts: Sequence[str],
+    y: Sequence[str],
+    *,
+    pipeline: Pipeline | None = None,
+    articles: Sequence[Any] | None = None,
+) -> Pipeline:
+    """Fit ``pipeline`` (default: :func:`build_pipeline`) on sentences and their labels; ``articles``: each
+    sentence's article key (rows of one article consecutive, in order), so features read the article's context."""
     if len(texts) != len(y):
         raise ModelError(f"{len(texts)} texts but {len(y)} labels")
     y = _check_labels(y)
@@ -74,10 +91,15 @@ def train(texts: Sequence[str], y: Sequence[str], *, pipeline: Pipeline | None =
     if counts.min() < 5:
         raise ModelError(f"every label needs at least 5 examples to train and calibrate; got {counts.to_dict()}")
     model = clone(pipeline) if pipeline is not None else build_pipeline()
+    if articles is not None and len(set(articles)) >= CV_FOLDS and "classifier" in model.named_steps:
+        # calibrate on whole held-out articles: sentences of one article in both the fit and the calibration fold
+        # make the temperature too confident for articles it has never seen
+        splits = list(GroupKFold(n_splits=CV_FOLDS).split(list(texts), y, list(articles)))
+        model.set_params(classifier__cv=splits)
     # one BLAS/OpenMP thread: the same arithmetic order on every machine (deterministic), and no spinning threads
     # fighting over a busy machine's cores (which made a 1-second fit take a minute here)
     with threadpool_limits(limits=1):
-        model.fit(list(texts), y)
+        model.fit(inputs(texts, articles), y)
     prune(model)
     return model
 
@@ -138,11 +160,13 @@ def metrics(y: Sequence[str], proba: NDArray[np.float64], classes: Sequence[str]
     }
 
 
-def evaluate(pipeline: Pipeline, texts: Sequence[str], y: Sequence[str]) -> dict[str, Any]:
-    """:func:`metrics` of a fitted pipeline on labelled sentences."""
+def evaluate(
+    pipeline: Pipeline, texts: Sequence[str], y: Sequence[str], *, articles: Sequence[Any] | None = None
+) -> dict[str, Any]:
+    """:func:`metrics` of a fitted pipeline on labelled sentences (``articles`` as for :func:`train`)."""
     if not len(texts):
         raise ModelError("nothing to evaluate: no labelled sentences")
-    proba = pipeline.predict_proba(list(texts))
+    proba = pipeline.predict_proba(inputs(texts, articles))
     return metrics(y, proba, list(pipeline.classes_))
 
 
@@ -168,8 +192,13 @@ def cross_validate(
     oof = np.zeros((len(texts), len(classes)))
     per_fold = []
     for train_idx, test_idx in GroupKFold(n_splits=folds).split(texts, y, groups):
-        fitted = train([texts[i] for i in train_idx], [y[i] for i in train_idx], pipeline=base)
-        proba = fitted.predict_proba([texts[i] for i in test_idx])
+        fitted = train(
+            [texts[i] for i in train_idx],
+            [y[i] for i in train_idx],
+            pipeline=base,
+            articles=[groups[i] for i in train_idx],
+        )
+        proba = fitted.predict_proba(inputs([texts[i] for i in test_idx], [groups[i] for i in test_idx]))
         cols = [classes.index(c) for c in fitted.classes_]
         oof[np.ix_(test_idx, cols)] = proba
         m = metrics([y[i] for i in test_idx], proba, list(fitted.classes_))
@@ -227,12 +256,12 @@ class Model:
     def classes(self) -> tuple[str, ...]:
         return self.compiled.classes
 
-    def predict_proba(self, texts: Sequence[str], *, articles: Sequence[object] | None = None) -> NDArray[np.float64]:
+    def predict_proba(self, texts: Sequence[str], *, articles: Sequence[Any] | None = None) -> NDArray[np.float64]:
         """Calibrated probabilities, one column per class in :attr:`classes` order."""
         return self.compiled.predict_proba(texts, articles=articles)
 
     def predict(
-        self, texts: Sequence[str], *, top_features: int = 0, articles: Sequence[object] | None = None
+        self, texts: Sequence[str], *, top_features: int = 0, articles: Sequence[Any] | None = None
     ) -> list[Prediction]:
         """See :meth:`annotator.classifier.inference.Compiled.predict`."""
         return self.compiled.predict(texts, top_features=top_features, articles=articles)
@@ -264,8 +293,19 @@ def train_corpus(
     training, held_out = split_held_out(frame, topics) if topics else (frame.reset_index(drop=True), frame.iloc[:0])
     if training.empty:
         raise ModelError("no training rows left after holding out topics " + ", ".join(topics))
-    pipeline = train(training["text"].tolist(), training["label"].tolist(), pipeline=build_pipeline(c=c, chars=chars))
-    held = evaluate(pipeline, held_out["text"].tolist(), held_out["label"].tolist()) if len(held_out) else None
+    pipeline = train(
+        training["text"].tolist(),
+        training["label"].tolist(),
+        pipeline=build_pipeline(c=c, chars=chars),
+        articles=training["article_id"].tolist(),
+    )
+    held = (
+        evaluate(
+            pipeline, held_out["text"].tolist(), held_out["label"].tolist(), articles=held_out["article_id"].tolist()
+        )
+        if len(held_out)
+        else None
+    )
     card = {
         "training_data": {
             "sha256": data_hash(training),

@@ -147,7 +147,7 @@ def evaluate_cmd(data: tuple[str, ...], model_dir: str | None, report_path: str 
     result: dict[str, Any] = {
         "model": {"path": str(model_dir or "default"), "version": model.model_version},
         "data": {"files": [str(p) for p in expand(data)], "rows": len(frame), "sha256": data_hash(frame)},
-        "metrics": metrics(y, model.predict_proba(texts), list(model.classes)),
+        "metrics": metrics(y, model.predict_proba(texts, articles=frame["article_id"].tolist()), list(model.classes)),
         "cross_validation": None,
     }
     out = [f"model {model.model_version} on {len(frame)} sentences", _table(result["metrics"])]

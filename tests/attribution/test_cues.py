@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from annotator.attribution.cues import (
+from annotator.attribution.cues import analyse_sentence
+from annotator.attribution.kinds import (
     ANONYMOUS,
     COLLECTIVE,
     DISPUTE,
@@ -15,7 +16,6 @@ from annotator.attribution.cues import (
     PERSON_ROLE,
     PRONOUN,
     REPORTING,
-    analyse_sentence,
 )
 
 

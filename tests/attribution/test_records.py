@@ -3,7 +3,8 @@ spans a sentence's sources and cues cover (objects built by hand, fictional name
 
 from __future__ import annotations
 
-from annotator.attribution.cues import DISPUTE, HEDGE, PERSON, REPORTING, Cue
+from annotator.attribution.cues import Cue
+from annotator.attribution.kinds import DISPUTE, HEDGE, PERSON, REPORTING
 from annotator.attribution.records import Attribution, SentenceSources, Source
 
 TEXT = "Mayor Lena Ostrova said the ferry was safe, but Captain Ivo Marsh denied it, reportedly."

@@ -256,17 +256,30 @@ def test_guideline_version(monkeypatch, tmp_path):
     assert artefacts.guideline_version() == "none"
 
 
-def test_model_saved_before_the_subpackages_still_loads(shipped):
-    """models/f485338fefb27e29 was saved when the transformers lived in ``annotator.features`` and
-    ``annotator.ngrams`` (the class paths skops records); it still loads, and predicts as its own compiled
-    predictor does. It was trained on the same data as the shipped default: the same labels, probabilities within
-    rounding of the optimiser (the retraining ran with another BLAS thread count)."""
+def test_model_trained_on_the_old_analysis_is_refused_with_a_clear_message(shipped, saved):
+    """models/f485338fefb27e29 was trained on the per-sentence cue analysis (analyser version 1, predictor format 1,
+    saved when the transformers lived in ``annotator.features``): its cue columns mean something else now, so it is
+    refused, with the fix in the message, by both loaders; a card that claims another analyser is refused too."""
+    from annotator.attribution.article import ANALYSER_VERSION
+    from annotator.classifier.inference import Compiled
+
     legacy = REPO / "models" / "f485338fefb27e29"
     with zipfile.ZipFile(legacy / MODEL_FILE) as z:
         schema = z.read("schema.json").decode("utf-8")
     assert "annotator.features" in schema and "annotator.classifier" not in schema  # really the old layout
-    model = load_model(legacy)
-    assert model.model_version == "f485338fefb27e29"
-    assert np.allclose(model.predict_proba(TEXTS), load_predictor(legacy).predict_proba(TEXTS), atol=1e-12)
-    assert np.allclose(model.predict_proba(TEXTS), shipped.predict_proba(TEXTS), atol=1e-3)
-    assert [p.label for p in model.predict(TEXTS)] == [p.label for p in shipped.predict(TEXTS)]
+    assert "analyser" not in read_card(legacy)  # cards before the article analysis did not record it
+    message = (
+        rf"f485338fefb27e29: trained with analyser version 1; this annotator has version {ANALYSER_VERSION}: "
+        r"retrain it with `annotator train`"
+    )
+    with pytest.raises(ModelError, match=message):
+        load_model(legacy)
+    with pytest.raises(ModelError, match=message):
+        load_predictor(legacy)
+    with pytest.raises(ModelError, match=r"predictor format 1; this version reads format 2 \(format 1 .*retrain"):
+        Compiled.from_bytes((legacy / PREDICTOR_FILE).read_bytes())
+    assert read_card()["analyser"] == ANALYSER_VERSION == load_predictor().analyser
+    assert read_card(saved)["analyser"] == ANALYSER_VERSION
+    edit_card(saved, analyser="1")
+    with pytest.raises(ModelError, match="trained with analyser version 1"):
+        load_predictor(saved)

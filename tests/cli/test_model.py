@@ -192,7 +192,11 @@ def test_iter_prelabel_streams_chunks(sentences):
     frame = pd.concat(chunks, ignore_index=True)
     assert list(frame.columns) == list(COLUMNS)
     assert frame["sentence_id"].tolist() == sentences["sentence_id"].tolist()
-    expected = model.predict(sentences["text"].tolist(), top_features=0)
+    # each sentence read in its article, as prelabel reads it
+    texts, articles = sentences["text"].tolist(), sentences["article_id"].tolist()
+    expected = model.predict(texts, top_features=0, articles=articles)
+    alone = model.predict(texts, top_features=0)
+    assert [p.score for p in expected] != [p.score for p in alone]  # the context changes some sentences
     assert frame["label"].tolist() == [p.label for p in expected]
     assert frame["score"].tolist() == [p.score for p in expected]
     assert frame["cue_spans"].tolist() == [[list(s) for s in p.cue_spans] for p in expected]

@@ -298,8 +298,9 @@ def test_installed_splitter_is_the_compiled_one() -> None:
     import importlib
     import os
 
-    compiled = ("text.segment", "text.boilerplate", "text.split", "attribution.analysis")
-    compiled += ("text.quotes", "attribution.phrase_index", "attribution.source_phrase")
+    compiled = ("text.segment", "text.boilerplate", "text.split", "text.quotes")
+    compiled += ("attribution.mentions", "attribution.kinds", "attribution.cues", "attribution.signals")
+    compiled += ("attribution.article",)
     names = (*compiled, "prelabel.rows", "prelabel.priority")
     modules = [importlib.import_module(f"annotator.{m}") for m in names]
     suffix = ".py" if os.environ.get("ANNOTATOR_PURE_PYTHON") == "1" else ".so"
