@@ -8,7 +8,7 @@ Consumers: ``prelabel`` (batch), ``studio`` (pre-annotations on push), ``backend
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 Span = tuple[int, int]
 
@@ -40,8 +40,26 @@ class Predictor(Protocol):
     @property
     def classes(self) -> tuple[str, ...]: ...
 
-    def predict(self, texts: Sequence[str], *, articles: Sequence[object] | None = None) -> list[Prediction]:
+    def predict(self, texts: Sequence[str], *, articles: Sequence[Any] | None = None) -> list[Prediction]:
         """One prediction per text. ``articles`` gives each text's article (any hashable key): consecutive texts
         with the same key are read as one article, in order, so that a sentence is read in its context ("He
         said..." after a named speaker). None: every text alone, with empty context."""
         ...
+
+
+def predict_after(predictor: Predictor, texts: Sequence[str], prevs: Sequence[str]) -> list[Prediction]:
+    """Each text read after the sentence before it in its article (``prevs``; "" when there is none): the context a
+    Label Studio task carries (its ``prev``), for a pronoun's antecedent or the speaker of a quotation it
+    continues."""
+    flat: list[str] = []
+    keys: list[int] = []
+    where: list[int] = []
+    for i, (text, prev) in enumerate(zip(texts, prevs, strict=True)):
+        if prev:
+            flat.append(prev)
+            keys.append(i)
+        where.append(len(flat))
+        flat.append(text)
+        keys.append(i)
+    predictions = predictor.predict(flat, articles=keys)
+    return [predictions[j] for j in where]

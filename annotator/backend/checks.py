@@ -104,7 +104,9 @@ def text_key(config: str) -> str:
     return value[1:]
 
 
-def task_texts(tasks: Any, key: str, settings: Settings) -> list[str]:
+def task_texts(tasks: Any, key: str, settings: Settings) -> list[tuple[str, str]]:
+    """Each task's (text, prev): the sentence under ``key`` and the sentence before it in its article (the task's
+    ``prev`` field; "" when absent), so that it is read in context."""
     if not isinstance(tasks, list):
         raise BadRequestError(422, f"field 'tasks' must be a list of tasks; got {type(tasks).__name__}")
     if len(tasks) > settings.max_tasks:
@@ -119,7 +121,8 @@ def task_texts(tasks: Any, key: str, settings: Settings) -> list[str]:
         if not isinstance(text, str):
             got = "missing" if text is None else f"a {type(text).__name__}"
             raise BadRequestError(422, f"{where}: data.{key} must be the sentence text; it is {got}")
-        texts.append(text)
+        prev = data.get("prev")
+        texts.append((text, prev if isinstance(prev, str) and key != "prev" else ""))
     return texts
 
 

@@ -29,7 +29,7 @@ log = logging.getLogger("annotator.backend.retrain")
 ANNOTATION_ACTIONS = ("ANNOTATION_CREATED", "ANNOTATION_UPDATED")
 START = "START_TRAINING"
 
-Labelled = tuple[str, str]  # (sentence text, label)
+Labelled = tuple[str, ...]  # (sentence text, label) or (sentence text, label, article id): the article gives context
 
 
 class Swappable(Protocol):
@@ -55,7 +55,9 @@ def read_seed(paths: Sequence[str | Path]) -> list[Labelled]:
         raise report.errors[0]
     if frame.empty:
         raise InputError(", ".join(str(p) for p in paths), "no labelled sentences in the seed corpus")
-    return list(zip(frame["text"].astype(str), frame["label"].astype(str), strict=True))
+    return list(
+        zip(frame["text"].astype(str), frame["label"].astype(str), frame["article_id"].astype(str), strict=True)
+    )
 
 
 def project_labels(studio: Any, project: int) -> list[Labelled]:
@@ -65,21 +67,35 @@ def project_labels(studio: Any, project: int) -> list[Labelled]:
 
     tasks = studio.export_snapshot(project)
     resolved = resolve(annotation_rows(tasks))
-    return [(str(r["text"]), str(r["label"])) for r in resolved if r["label"] is not None and r["text"]]
+    return [
+        (str(r["text"]), str(r["label"]), str(r.get("article_id") or ""))
+        for r in resolved
+        if r["label"] is not None and r["text"]
+    ]
 
 
-def training_set(seed: Iterable[Labelled], labelled: Iterable[Labelled]) -> tuple[list[str], list[str]]:
-    """Texts and labels to train on: the seed corpus plus the project's labels; where a sentence is in both, the
-    project's label wins (the annotators read it in context, under the current guideline)."""
-    merged: dict[str, str] = {}
-    for text, label in seed:
-        merged.setdefault(text, label)
-    for text, label in labelled:
-        merged[text] = label
-    return list(merged), list(merged.values())
+def training_set(seed: Iterable[Labelled], labelled: Iterable[Labelled]) -> tuple[list[str], list[str], list[str]]:
+    """Texts, labels and article ids to train on: the seed corpus plus the project's labels; where a sentence is in
+    both, the project's label wins (the annotators read it in context, under the current guideline). Sentences keep
+    their first place, so the rows of one article stay together and in order."""
+    merged: dict[str, tuple[str, str]] = {}
+    for item in seed:
+        merged.setdefault(item[0], (item[1], item[2] if len(item) > 2 else ""))
+    for item in labelled:
+        article = item[2] if len(item) > 2 else ""
+        merged[item[0]] = (item[1], merged[item[0]][1] if item[0] in merged else article)
+    # a sentence whose article is unknown is read alone (a key of its own)
+    articles = [article or f"\x00{i}" for i, (_, article) in enumerate(merged.values())]
+    return list(merged), [label for label, _ in merged.values()], articles
 
 
-def train_and_save(texts: Sequence[str], labels: Sequence[str], root: str, extra: dict[str, Any]) -> dict[str, Any]:
+def train_and_save(
+    texts: Sequence[str],
+    labels: Sequence[str],
+    root: str,
+    extra: dict[str, Any],
+    articles: Sequence[str] | None = None,
+) -> dict[str, Any]:
     """Fit a model on ``texts``/``labels`` and save it under ``root/<version>`` (versions are content hashes, so
     the same data gives the same directory). Returns the card, with ``path`` set to the directory.
 
@@ -89,7 +105,7 @@ def train_and_save(texts: Sequence[str], labels: Sequence[str], root: str, extra
     from annotator.classifier import training as model
 
     started = time.perf_counter()
-    pipeline = model.train(texts, labels)
+    pipeline = model.train(texts, labels, articles=articles)
     seconds = time.perf_counter() - started
     root_path = Path(root)
     root_path.mkdir(parents=True, exist_ok=True)
@@ -291,11 +307,11 @@ class Retrainer:
         labelled: list[Labelled] = []
         for project in projects:
             labelled.extend(self.fetch(project))
-        texts, labels = training_set(self.seed, labelled)
+        texts, labels, articles = training_set(self.seed, labelled)
         log.info("retraining on %d project label(s) plus %d seed sentence(s)", len(labelled), len(self.seed))
         extra = {"trained_on": {"seed": len(self.seed), "project_labels": len(labelled), "projects": list(projects)}}
         try:
-            card = self._process.call(train_and_save, texts, labels, str(self.models_dir), extra)
+            card = self._process.call(train_and_save, texts, labels, str(self.models_dir), extra, articles)
         except TrainingProcessError as exc:  # killed, out of memory: the next training gets a new process
             with self._cond:
                 if not self._stop:

@@ -11,7 +11,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from annotator.predictions import Prediction, Predictor
+from annotator.predictions import Prediction, Predictor, predict_after
 from annotator.prelabel.priority import Ranker
 from annotator.studio.tasks import prediction_json
 
@@ -56,11 +56,12 @@ class Batcher:
 
     def __init__(self, limit: int = 512) -> None:
         self.limit = limit
-        self._pending: list[tuple[Live, list[str], asyncio.Future[list[dict[str, Any]]]]] = []
+        self._pending: list[tuple[Live, list[tuple[str, str]], asyncio.Future[list[dict[str, Any]]]]] = []
         self._drainer: asyncio.Task[None] | None = None
 
-    async def predict(self, live: Live, texts: list[str]) -> list[dict[str, Any]]:
-        """The Label Studio predictions of ``texts`` by ``live``'s model, in order."""
+    async def predict(self, live: Live, texts: list[tuple[str, str]]) -> list[dict[str, Any]]:
+        """The Label Studio predictions of ``texts`` ((text, the sentence before it) pairs) by ``live``'s model, in
+        order."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[list[dict[str, Any]]] = loop.create_future()
         self._pending.append((live, texts, future))
@@ -68,9 +69,9 @@ class Batcher:
             self._drainer = loop.create_task(self._drain())
         return await future
 
-    def _take(self) -> tuple[Live, list[tuple[list[str], asyncio.Future[list[dict[str, Any]]]]]]:
+    def _take(self) -> tuple[Live, list[tuple[list[tuple[str, str]], asyncio.Future[list[dict[str, Any]]]]]]:
         live = self._pending[0][0]
-        batch: list[tuple[list[str], asyncio.Future[list[dict[str, Any]]]]] = []
+        batch: list[tuple[list[tuple[str, str]], asyncio.Future[list[dict[str, Any]]]]] = []
         rest = []
         n = 0
         for item in self._pending:
@@ -106,8 +107,10 @@ class Batcher:
                 start += len(ts)
 
 
-def _predict(live: Live, texts: Sequence[str]) -> list[dict[str, Any]]:
-    predictions: list[Prediction] = live.predictor.predict(texts)
+def _predict(live: Live, items: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Predictions of (text, prev) items: each sentence read after the one before it in its article."""
+    texts = [text for text, _ in items]
+    predictions: list[Prediction] = predict_after(live.predictor, texts, [prev for _, prev in items])
     version = live.predictor.model_version
     priorities = live.ranker.priorities(predictions)
     out = []

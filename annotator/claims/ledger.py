@@ -74,10 +74,16 @@ def labels_from_model(corpus: Corpus, model: Predictor) -> dict[str, str]:
     """``{sentence_id: label}`` predicted by ``model`` for every sentence of ``corpus``."""
     out: dict[str, str] = {}
     rows = corpus.rows
-    for start in range(0, len(rows), _BATCH):
-        chunk = rows[start : start + _BATCH]
-        for row, prediction in zip(chunk, model.predict([r["text"] for r in chunk]), strict=True):
+    start = 0
+    while start < len(rows):
+        end = min(start + _BATCH, len(rows))
+        while end < len(rows) and rows[end]["article_id"] == rows[end - 1]["article_id"]:
+            end += 1  # whole articles per batch: each sentence is read in its article's context
+        chunk = rows[start:end]
+        texts, articles = [r["text"] for r in chunk], [r["article_id"] for r in chunk]
+        for row, prediction in zip(chunk, model.predict(texts, articles=articles), strict=True):
             out[row["sentence_id"]] = prediction.label
+        start = end
     return out
 
 

@@ -40,7 +40,8 @@ def prelabel_rows(rows: list[Row], model: Predictor) -> list[Row]:
     if not rows:
         return rows
     version = model.model_version
-    for row, p in zip(rows, model.predict([r["text"] for r in rows]), strict=True):
+    predictions = model.predict([r["text"] for r in rows], articles=[r["article_id"] for r in rows])
+    for row, p in zip(rows, predictions, strict=True):
         row["label"] = p.label
         row["score"] = p.score
         row["scores"] = p.scores
@@ -118,7 +119,7 @@ def iter_prelabel(
     >>> chunk = next(iter_prelabel(["data/articles"]))
     >>> row = chunk[chunk["text"] == "The company denied that any safety work had been delayed."].iloc[0]
     >>> row["label"], round(float(row["score"]), 2), "priority" in chunk.columns
-    ('contested', 0.99, True)
+    ('contested', 1.0, True)
     """
     if model is None:
         from annotator.classifier.artefacts import load_predictor

@@ -42,6 +42,7 @@ class TaskRef:
     id: int
     sentence_id: str
     text: str
+    prev: str = ""  # the sentence before it in its article ("" at the start)
 
 
 def _reason(exc: Exception) -> str:
@@ -143,7 +144,10 @@ class Studio:
             for task in pager:
                 data = task.data or {}
                 yield TaskRef(
-                    id=int(task.id), sentence_id=str(data.get("sentence_id", "")), text=str(data.get("text", ""))
+                    id=int(task.id),
+                    sentence_id=str(data.get("sentence_id", "")),
+                    text=str(data.get("text", "")),
+                    prev=str(data.get("prev") or ""),
                 )
 
     def tasks_without_model(self, project_id: int, model_version: str, *, page_size: int = 5000) -> set[int]:

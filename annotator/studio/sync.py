@@ -20,7 +20,7 @@ from annotator.errors import SchemaError, StudioError
 from annotator.guideline import guideline
 from annotator.io import Row
 from annotator.labels import label_set
-from annotator.predictions import Predictor
+from annotator.predictions import Predictor, predict_after
 from annotator.studio.client import Project, Studio, TaskRef
 from annotator.studio.tasks import ExportReport, Task, annotation_rows, iter_tasks, prediction_json, resolve
 
@@ -58,12 +58,25 @@ def validate_label_config() -> None:
         raise SchemaError(f"label_config.xml is not a valid Label Studio config: {exc}") from exc
 
 
-def predict(predictor: Predictor, texts: list[str]) -> list[dict[str, Any]]:
-    """Label Studio predictions for sentence texts, each checked with ``LabelInterface.validate_prediction``."""
+def predict(
+    predictor: Predictor,
+    texts: list[str],
+    *,
+    articles: list[Any] | None = None,
+    prevs: list[str] | None = None,
+) -> list[dict[str, Any]]:
+    """Label Studio predictions for sentence texts, each checked with ``LabelInterface.validate_prediction``. Each
+    text is read in its context: its article's sentences when ``articles`` gives each one's article (consecutive,
+    in order: a push), else the sentence before it (``prevs``: a task already in a project,
+    :func:`annotator.predictions.predict_after`)."""
     version = predictor.model_version
     out = []
     interface = _interface()
-    for text, prediction in zip(texts, predictor.predict(texts), strict=True):
+    if prevs is not None:
+        predictions = predict_after(predictor, texts, prevs)
+    else:
+        predictions = predictor.predict(texts, articles=articles)
+    for text, prediction in zip(texts, predictions, strict=True):
         pred = prediction_json(prediction, text, model_version=version)
         errors = interface.validate_prediction(pred, return_errors=True)
         if errors:
@@ -162,7 +175,9 @@ def _import(
     """Import ``tasks`` one batch per request, each with the model's prediction when there is a model."""
     for batch in _batches(tasks, batch_size):
         if predictor is not None:
-            for task, pred in zip(batch, predict(predictor, [t["data"]["text"] for t in batch]), strict=True):
+            texts = [t["data"]["text"] for t in batch]
+            articles = [t["data"].get("article_id") for t in batch]
+            for task, pred in zip(batch, predict(predictor, texts, articles=articles), strict=True):
                 task["predictions"] = [pred]
         try:
             report.imported += studio.import_tasks(project, batch) or len(batch)
@@ -182,7 +197,7 @@ def _predict_stale(
     """Add the model's prediction to tasks already in the project that lack one of its version."""
     for i in range(0, len(stale), batch_size):
         refs = stale[i : i + batch_size]
-        preds = predict(predictor, [r.text for r in refs])
+        preds = predict(predictor, [r.text for r in refs], prevs=[r.prev for r in refs])
         payload = [{**p, "task": r.id} for r, p in zip(refs, preds, strict=True)]
         studio.import_predictions(project, payload)
         report.predictions_added += len(payload)

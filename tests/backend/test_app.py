@@ -224,8 +224,8 @@ class _Renamed:
         self.model_version = version
         self.classes = inner.classes
 
-    def predict(self, texts: Any) -> list[Prediction]:
-        return self.inner.predict(texts)
+    def predict(self, texts: Any, *, articles: Any = None) -> list[Prediction]:
+        return self.inner.predict(texts, articles=articles)
 
 
 def test_swapping_the_model_under_load_loses_no_request(model: Model) -> None:
@@ -249,8 +249,10 @@ def test_swapping_the_model_under_load_loses_no_request(model: Model) -> None:
 
         with ThreadPoolExecutor(max_workers=9) as pool:
             swaps = pool.submit(swapper)
-            outcomes = list(pool.map(call, range(200)))
-            stop.set()
+            try:
+                outcomes = list(pool.map(call, range(200)))
+            finally:
+                stop.set()  # a failed request must not leave the swapper running (the pool would wait for ever)
             assert swaps.result() > 10
     assert all(status == 200 for status, _ in outcomes)
     # one request is answered by one model: never a mix of versions within a response
@@ -267,8 +269,19 @@ def _seed() -> list[tuple[str, str]]:
 
 
 def test_training_set_prefers_the_projects_label() -> None:
-    texts, labels = training_set([("a", "attributed"), ("b", "unverified")], [("b", "contested"), ("c", "unverified")])
+    texts, labels, _ = training_set(
+        [("a", "attributed"), ("b", "unverified")], [("b", "contested"), ("c", "unverified")]
+    )
     assert dict(zip(texts, labels, strict=True)) == {"a": "attributed", "b": "contested", "c": "unverified"}
+
+
+def test_training_set_keeps_articles_together_and_reads_unknown_ones_alone() -> None:
+    seed = [("a1", "attributed", "art-1"), ("a2", "unverified", "art-1"), ("x", "contested", "")]
+    texts, _, articles = training_set(seed, [("a2", "contested", "project-article"), ("y", "unverified")])
+    assert texts == ["a1", "a2", "x", "y"]
+    # a relabelled sentence stays in its seed article; sentences with no article each get a key of their own
+    assert articles[:2] == ["art-1", "art-1"]
+    assert len({articles[2], articles[3], "art-1"}) == 3
 
 
 def test_failed_retraining_keeps_the_model_and_says_why(model: Model, tmp_path: Path) -> None:
@@ -369,14 +382,14 @@ class _Slow:
         self.classes = inner.classes
         self.calls: list[int] = []
 
-    def predict(self, texts: Any) -> list[Prediction]:
+    def predict(self, texts: Any, *, articles: Any = None) -> list[Prediction]:
         from annotator.errors import ModelError
 
         self.calls.append(len(texts))
         time.sleep(0.05)
         if "POISON" in texts:
             raise ModelError("cannot predict POISON")
-        return self.inner.predict(texts)
+        return self.inner.predict(texts, articles=articles)
 
 
 def test_concurrent_requests_share_model_calls_and_a_bad_one_fails_alone(model: Model) -> None:

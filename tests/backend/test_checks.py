@@ -44,8 +44,11 @@ def test_text_key_refuses_a_config_without_our_controls(config: str, message: st
 
 
 def test_task_texts_in_order_and_each_refusal_names_the_task() -> None:
-    tasks = [{"id": 1, "data": {"text": "a"}}, {"id": 2, "data": {"text": "b"}}]
-    assert task_texts(tasks, "text", Settings()) == ["a", "b"]
+    tasks = [{"id": 1, "data": {"text": "a"}}, {"id": 2, "data": {"text": "b", "prev": "p"}}]
+    # each sentence with the one before it in its article (a task's ``prev``; "" when it has none)
+    assert task_texts(tasks, "text", Settings()) == [("a", ""), ("b", "p")]
+    assert task_texts([{"id": 3, "data": {"text": "c", "prev": 7}}], "text", Settings()) == [("c", "")]
+    assert task_texts([{"id": 4, "data": {"prev": "p"}}], "prev", Settings()) == [("p", "")]  # never itself
     with pytest.raises(BadRequestError, match=r"tasks\[1\] \(id 2\): data.text must be the sentence text; it is a int"):
         task_texts([tasks[0], {"id": 2, "data": {"text": 3}}], "text", Settings())
     with pytest.raises(BadRequestError, match="4 tasks in one request; the limit is 2") as caught:

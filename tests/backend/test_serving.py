@@ -13,6 +13,7 @@ import pytest
 from annotator.backend.serving import Batcher, ModelHolder
 from annotator.classifier.artefacts import load_model
 from annotator.predictions import Prediction, Predictor
+from annotator.studio.tasks import prediction_json
 
 TEXTS = [
     "The harbour master said the quay would reopen on Monday.",
@@ -28,6 +29,7 @@ class Counting:
     def __init__(self, predictor: Predictor, *, fails_on: str | None = None, version: str | None = None) -> None:
         self.inner = predictor
         self.calls: list[list[str]] = []
+        self.articles: list[list[Any] | None] = []
         self.fails_on = fails_on
         self.version = version or predictor.model_version
 
@@ -39,16 +41,22 @@ class Counting:
     def classes(self) -> tuple[str, ...]:
         return self.inner.classes
 
-    def predict(self, texts: Sequence[str]) -> list[Prediction]:
+    def predict(self, texts: Sequence[str], *, articles: Sequence[Any] | None = None) -> list[Prediction]:
         self.calls.append(list(texts))
+        self.articles.append(None if articles is None else list(articles))
         if self.fails_on is not None and self.fails_on in texts:
             raise ValueError(f"cannot predict {self.fails_on!r}")
-        return self.inner.predict(texts)
+        return self.inner.predict(texts, articles=articles)
 
 
 @pytest.fixture(scope="module")
 def predictor() -> Predictor:
     return load_model()
+
+
+def alone(texts: Sequence[str]) -> list[tuple[str, str]]:
+    """Texts as the batcher takes them: (text, the sentence before it), here with none before."""
+    return [(t, "") for t in texts]
 
 
 def _labels(results: list[dict[str, Any]]) -> list[str]:
@@ -72,13 +80,13 @@ def test_concurrent_requests_share_one_model_call_and_get_their_own_results(pred
     batcher = Batcher()
 
     async def run() -> list[list[dict[str, Any]]]:
-        return list(await asyncio.gather(*(batcher.predict(live, [t]) for t in TEXTS)))
+        return list(await asyncio.gather(*(batcher.predict(live, [(t, "")]) for t in TEXTS)))
 
     results = asyncio.run(run())
     assert counting.calls == [TEXTS]  # queued before the first call started: one call for all
-    alone = [asyncio.run(Batcher().predict(live, [t]))[0] for t in TEXTS]
+    one = [asyncio.run(Batcher().predict(live, [(t, "")]))[0] for t in TEXTS]
     # the same prediction as each one alone (the priority, "score", is ranked within the call)
-    assert [{**r[0], "score": None} for r in results] == [{**r, "score": None} for r in alone]
+    assert [{**r[0], "score": None} for r in results] == [{**r, "score": None} for r in one]
     assert [_labels(r) for r in results] == [[p.label] for p in predictor.predict(TEXTS)]
     assert {r[0]["model_version"] for r in results} == {predictor.model_version}
 
@@ -93,10 +101,10 @@ def test_a_call_holds_at_most_limit_sentences_and_only_one_models_requests(predi
     async def run() -> list[list[dict[str, Any]]]:
         return list(
             await asyncio.gather(
-                batcher.predict(old_live, TEXTS[:1]),
-                batcher.predict(holder.live, TEXTS[1:2]),
-                batcher.predict(old_live, TEXTS[2:3]),
-                batcher.predict(old_live, TEXTS[3:]),
+                batcher.predict(old_live, alone(TEXTS[:1])),
+                batcher.predict(holder.live, alone(TEXTS[1:2])),
+                batcher.predict(old_live, alone(TEXTS[2:3])),
+                batcher.predict(old_live, alone(TEXTS[3:])),
             )
         )
 
@@ -113,7 +121,9 @@ def test_a_failing_request_fails_alone(predictor: Predictor) -> None:
 
     async def run() -> list[Any]:
         return list(
-            await asyncio.gather(batcher.predict(live, TEXTS[:2]), batcher.predict(live, [bad]), return_exceptions=True)
+            await asyncio.gather(
+                batcher.predict(live, alone(TEXTS[:2])), batcher.predict(live, [(bad, "")]), return_exceptions=True
+            )
         )
 
     good, failed = asyncio.run(run())
@@ -124,6 +134,29 @@ def test_a_failing_request_fails_alone(predictor: Predictor) -> None:
 @pytest.mark.parametrize("n", [1, 3])
 def test_priorities_are_the_prediction_scores_of_label_studio(predictor: Predictor, n: int) -> None:
     live = ModelHolder(predictor).live
-    results = asyncio.run(Batcher().predict(live, TEXTS[:n]))
+    results = asyncio.run(Batcher().predict(live, alone(TEXTS[:n])))
     assert len(results) == n
     assert [r["score"] for r in results] == live.ranker.priorities(predictor.predict(TEXTS[:n]))
+
+
+def test_each_sentence_is_read_after_the_one_before_it(predictor: Predictor) -> None:
+    prev = "Councillor Yara Quint told reporters the repairs were finished."
+    text = "“Nobody will drive on it before May,” she added."
+    counting = Counting(predictor)
+    live = ModelHolder(counting).live
+    batcher = Batcher()
+
+    async def run() -> list[list[dict[str, Any]]]:
+        return list(
+            await asyncio.gather(batcher.predict(live, [(text, prev)]), batcher.predict(live, alone(TEXTS[:1])))
+        )
+
+    in_context, other = asyncio.run(run())
+    assert counting.calls == [[prev, text, TEXTS[0]]]  # one call; the context sentence only as context
+    (keys,) = counting.articles
+    assert keys is not None and keys[0] == keys[1] != keys[2]  # read as one article, the other text alone
+    assert len(in_context) == 1 and len(other) == 1
+    expected = predictor.predict([prev, text], articles=[0, 0])[1]
+    assert _labels(in_context) == [expected.label]
+    assert in_context[0]["result"] == prediction_json(expected, text, model_version="")["result"]
+    assert _labels(other) == [predictor.predict(TEXTS[:1])[0].label]

@@ -51,7 +51,8 @@ def test_rows_are_the_split_rows_with_the_models_predictions(in_process: Path, m
     assert [r["text"] for r in rows] == sentences["text"].tolist()
     assert all(list(r) == list(COLUMNS) for r in rows)
     model = load_model(model_dir)
-    expected = model.predict(sentences["text"].tolist())
+    # each sentence read in its article, as prelabel reads it
+    expected = model.predict(sentences["text"].tolist(), articles=sentences["article_id"].tolist())
     assert [r["label"] for r in rows] == [p.label for p in expected]
     assert [r["source_spans"] for r in rows] == [[list(s) for s in p.source_spans] for p in expected]
     assert [r["cue_spans"] for r in rows] == [[list(s) for s in p.cue_spans] for p in expected]
