@@ -1,0 +1,183 @@
+"""What kind of mistake a wrong label is, named for a reader: "dispute cue outweighed", "pronoun or continuing
+speaker", "anonymous or collective source read as named".
+
+:func:`error_kind` names the kind of one error from the gold label, the predicted label and the sentence's
+*traits*, a frozenset of strings from the fixed vocabulary :data:`TRAITS`; :func:`kind_table` counts the kinds of
+many errors. Both are pure Python and know nothing of how the traits were found.
+
+:func:`traits_of` is the one adapter from the cue analysis (:class:`annotator.attribution.analysis.Analysis`) to
+that vocabulary: when the analysis changes, only it changes. The current analysis reads each sentence alone, so it
+never sets ``source_pronoun_resolved``; and it has one kind for anonymous and collective sources, told apart here
+by the source phrase's first word.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+from annotator.attribution.analysis import (
+    ANONYMOUS,
+    DISPUTE,
+    FEATURES,
+    HEDGE,
+    NAMED,
+    NOT_VERIFIED,
+    PRONOUN,
+    ROLE,
+    Analysis,
+)
+from annotator.labels import CONTESTED
+
+ATTRIBUTED, UNVERIFIED = "attributed", "unverified"
+
+#: the traits of a sentence that an error kind may depend on
+TRAITS: frozenset[str] = frozenset(
+    {
+        "quote",  # the sentence has a quotation
+        "continued_quote",  # it continues a quotation of an earlier sentence (starts inside it)
+        "dispute_cue",  # a dispute cue outside quotations (denied, rejected, false...)
+        "dispute_cue_quoted",  # a dispute cue inside a quotation
+        "not_verified",  # a negated verification outside quotations (could not confirm, no evidence)
+        "hedge",  # reportedly, allegedly, is said to... outside quotations
+        "source_named",  # a reporting or dispute cue with a named person or organisation
+        "source_role",  # ... with a role or body that points to one (the coroner, the health ministry)
+        "source_document",  # ... with a document, dataset or publication (the report, court documents)
+        "source_anonymous",  # ... with an anonymous source (a senior official, a person familiar with...)
+        "source_collective",  # ... with a collective source (officials, analysts, rights groups)
+        "source_pronoun",  # ... with a pronoun (he said)
+        "source_pronoun_resolved",  # a pronoun source whose antecedent was found in the article
+        "no_cue",  # no cue at all
+    }
+)
+
+# the kinds, by the (gold, predicted) pair they explain
+DISPUTE_QUOTED_MISSED = "dispute inside a quotation missed"
+DISPUTE_OUTWEIGHED = "dispute cue outweighed"
+DENIAL_WITHOUT_CUE = "denial worded without a dispute cue"
+PRONOUN_SPEAKER = "pronoun or continuing speaker"
+NAMED_NOT_FOUND = "named source not found"
+NAMED_OUTWEIGHED = "named source found but outweighed"
+ANONYMOUS_AS_NAMED = "anonymous or collective source read as named"
+HEDGE_AS_ATTRIBUTED = "hedge with no named source read as attributed"
+SOURCE_NOT_CREDITED = "source that does not stand behind the claim read as attributed"
+BARE_AS_ATTRIBUTED = "bare statement read as attributed"
+DISPUTES_NOTHING = "dispute cue that disputes nothing"
+CONTESTED_WITHOUT_CUE = "read as contested with no dispute cue"
+OTHER = "other"
+
+_NAMED_LIKE = frozenset({"source_named", "source_role", "source_document"})
+_DISPUTE_LIKE = frozenset({"dispute_cue", "not_verified"})
+_DOCUMENT_WORDS = frozenset(
+    "report reports document documents data figures study survey paper briefing analysis statement filing "  # noqa: SIM905
+    "records census poll letter review audit".split()
+)
+_ANONYMOUS_ANY, _NO_CUE = FEATURES.index("anonymous_any"), FEATURES.index("no_cue")
+_INDEFINITE = frozenset({"a", "an", "one", "another", "someone", "somebody"})
+
+
+def error_kind(gold: str, predicted: str, traits: Iterable[str]) -> str:
+    """The kind of the error of predicting ``predicted`` for a sentence labelled ``gold`` with ``traits`` (a
+    subset of :data:`TRAITS`); :data:`OTHER` for a pair no kind explains. ``gold`` must differ from ``predicted``.
+
+    Examples
+    --------
+    >>> error_kind("contested", "attributed", {"source_named", "dispute_cue"})
+    'dispute cue outweighed'
+    >>> error_kind("attributed", "unverified", {"source_pronoun"})
+    'pronoun or continuing speaker'
+    """
+    if gold == predicted:
+        raise ValueError(f"not an error: gold and predicted are both {gold!r}")
+    t = frozenset(traits)
+    unknown = t - TRAITS
+    if unknown:
+        raise ValueError(f"unknown traits {sorted(unknown)}; the vocabulary is {sorted(TRAITS)}")
+    if gold == CONTESTED:
+        if t & _DISPUTE_LIKE:
+            return DISPUTE_OUTWEIGHED
+        return DISPUTE_QUOTED_MISSED if "dispute_cue_quoted" in t else DENIAL_WITHOUT_CUE
+    if predicted == CONTESTED:
+        return DISPUTES_NOTHING if t & (_DISPUTE_LIKE | {"dispute_cue_quoted"}) else CONTESTED_WITHOUT_CUE
+    if (gold, predicted) == (ATTRIBUTED, UNVERIFIED):
+        return _attributed_missed(t)
+    if (gold, predicted) == (UNVERIFIED, ATTRIBUTED):
+        return _unverified_as_attributed(t)
+    return OTHER
+
+
+def _attributed_missed(t: frozenset[str]) -> str:
+    if t & _NAMED_LIKE:
+        return NAMED_OUTWEIGHED
+    if t & {"source_pronoun", "source_pronoun_resolved", "continued_quote"}:
+        return PRONOUN_SPEAKER
+    return NAMED_NOT_FOUND
+
+
+def _unverified_as_attributed(t: frozenset[str]) -> str:
+    if t & {"source_anonymous", "source_collective"}:
+        return ANONYMOUS_AS_NAMED
+    if "hedge" in t and not t & _NAMED_LIKE:
+        return HEDGE_AS_ATTRIBUTED
+    if t & (_NAMED_LIKE | {"source_pronoun", "source_pronoun_resolved"}):
+        return SOURCE_NOT_CREDITED
+    return BARE_AS_ATTRIBUTED
+
+
+class KindCount(NamedTuple):
+    """One line of the error table: a kind, how many errors are of it, and their share of all errors."""
+
+    kind: str
+    errors: int
+    share: float
+
+
+def kind_table(kinds: Iterable[str]) -> list[KindCount]:
+    """The error kinds counted, most frequent first (ties by name); shares of the total, summing to 1."""
+    counts = Counter(kinds)
+    total = sum(counts.values())
+    return [KindCount(k, n, n / total) for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def error_kinds(
+    gold: Sequence[str], predicted: Sequence[str], analyses: Sequence[Analysis], texts: Sequence[str]
+) -> list[str | None]:
+    """Per sentence, the kind of its error (None where the prediction is right)."""
+    return [
+        None if g == p else error_kind(g, p, traits_of(a, t))
+        for g, p, a, t in zip(gold, predicted, analyses, texts, strict=True)
+    ]
+
+
+# -- the adapter from the analysis (rewrite only this when the analysis changes) -------------------------------------
+
+
+def traits_of(analysis: Analysis, text: str) -> frozenset[str]:
+    """The traits (:data:`TRAITS`) of a sentence, from its cue analysis and its text (the analysis gives spans
+    into it)."""
+    out: set[str] = set()
+    if analysis.quotes:
+        out.add("quote")
+        if analysis.quotes[0][0] == 0 and text[:1] not in "“\"‘«'":
+            out.add("continued_quote")  # the quotation runs from the start: opened in an earlier sentence
+    for cue in analysis.cues:
+        if cue.kind == DISPUTE:
+            out.add("dispute_cue_quoted" if cue.quoted else "dispute_cue")
+        elif cue.kind == NOT_VERIFIED and not cue.quoted:
+            out.add("not_verified")
+        elif cue.kind == HEDGE and not cue.quoted:
+            out.add("hedge")
+    for src in analysis.sources:
+        words = text[src.span[0] : src.span[1]].lower().split()
+        if src.kind == ROLE and _DOCUMENT_WORDS & set(words):
+            out.add("source_document")
+        elif src.kind == ANONYMOUS:
+            out.add("source_anonymous" if words[:1] and words[0] in _INDEFINITE else "source_collective")
+        elif src.kind in (NAMED, ROLE, PRONOUN):
+            out.add("source_" + src.kind)
+    if analysis.features[_ANONYMOUS_ANY] and not out & {"source_anonymous", "source_collective"}:
+        out.add("source_collective")  # "analysts expect...": an anonymous word with no reporting cue
+    if analysis.features[_NO_CUE]:
+        out.add("no_cue")
+    return frozenset(out)
