@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from annotator.attribution.analysis import (
     ANONYMOUS,
@@ -61,7 +61,7 @@ NAMED_NOT_FOUND = "named source not found"
 NAMED_OUTWEIGHED = "named source found but outweighed"
 ANONYMOUS_AS_NAMED = "anonymous or collective source read as named"
 HEDGE_AS_ATTRIBUTED = "hedge with no named source read as attributed"
-SOURCE_NOT_CREDITED = "source that does not stand behind the claim read as attributed"
+SOURCE_NOT_CREDITED = "source not behind the claim read as attributed"
 BARE_AS_ATTRIBUTED = "bare statement read as attributed"
 DISPUTES_NOTHING = "dispute cue that disputes nothing"
 CONTESTED_WITHOUT_CUE = "read as contested with no dispute cue"
@@ -148,6 +148,30 @@ def error_kinds(
         None if g == p else error_kind(g, p, traits_of(a, t))
         for g, p, a, t in zip(gold, predicted, analyses, texts, strict=True)
     ]
+
+
+def error_summary(
+    gold: Sequence[str], predicted: Sequence[str], analyses: Sequence[Analysis], texts: Sequence[str]
+) -> dict[str, Any]:
+    """The errors of a labelled set by kind, as JSON: ``{"n": sentences, "errors": wrong labels, "kinds":
+    [{"kind", "errors", "share"}, ...]}`` (most frequent kind first; ``share`` of the wrong labels)."""
+    kinds = [k for k in error_kinds(gold, predicted, analyses, texts) if k is not None]
+    return {
+        "n": len(gold),
+        "errors": len(kinds),
+        "kinds": [{"kind": k.kind, "errors": k.errors, "share": round(k.share, 6)} for k in kind_table(kinds)],
+    }
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    """:func:`error_summary` as a plain-text table: kind, errors, share of errors."""
+    width = max([len("kind"), *(len(k["kind"]) for k in summary["kinds"])])
+    lines = [
+        f"errors by kind ({summary['errors']} wrong of {summary['n']})",
+        f"{'kind':<{width}} {'errors':>6} {'share':>6}",
+    ]
+    lines += [f"{k['kind']:<{width}} {k['errors']:>6} {k['share']:>6.1%}" for k in summary["kinds"]]
+    return "\n".join(lines)
 
 
 # -- the adapter from the analysis (rewrite only this when the analysis changes) -------------------------------------

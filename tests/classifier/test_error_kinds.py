@@ -6,7 +6,15 @@ import pytest
 
 from annotator.attribution.analysis import analyse
 from annotator.classifier import error_kinds as ek
-from annotator.classifier.error_kinds import TRAITS, error_kind, error_kinds, kind_table, traits_of
+from annotator.classifier.error_kinds import (
+    TRAITS,
+    error_kind,
+    error_kinds,
+    error_summary,
+    format_summary,
+    kind_table,
+    traits_of,
+)
 
 
 @pytest.mark.parametrize(
@@ -82,3 +90,18 @@ def test_error_kinds_per_sentence() -> None:
     analyses = [analyse(t) for t in texts]
     kinds = error_kinds(["contested", "unverified"], ["attributed", "unverified"], analyses, texts)
     assert kinds == [ek.DISPUTE_OUTWEIGHED, None]
+
+
+def test_error_summary_and_its_table() -> None:
+    texts = ["The ministry denied the report.", "The pier reopened on Monday.", "Officials said it reopened."]
+    summary = error_summary(
+        ["contested", "unverified", "unverified"],
+        ["attributed", "unverified", "attributed"],
+        [analyse(t) for t in texts],
+        texts,
+    )
+    assert summary["n"] == 3 and summary["errors"] == 2
+    assert [k["kind"] for k in summary["kinds"]] == [ek.ANONYMOUS_AS_NAMED, ek.DISPUTE_OUTWEIGHED]
+    table = format_summary(summary).splitlines()
+    assert table[0] == "errors by kind (2 wrong of 3)"
+    assert table[2].startswith(ek.ANONYMOUS_AS_NAMED) and table[2].endswith(" 1  50.0%")
