@@ -119,6 +119,14 @@ def _table(metrics: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _errors(model: Any, texts: list[str], y: list[str], articles: list[Any], proba: Any) -> dict[str, Any]:
+    """The wrong labels by kind (:func:`annotator.classifier.error_kinds.error_summary`)."""
+    from annotator.classifier.error_kinds import error_summary
+
+    predicted = [model.classes[i] for i in proba.argmax(axis=1).tolist()]
+    return error_summary(y, predicted, model.compiled.analyse(texts, articles), texts)
+
+
 @click.command("evaluate", context_settings=CONTEXT)
 @click.argument("data", nargs=-1, required=True, type=click.Path())
 @click.option("--model", "model_dir", type=click.Path(), help="Model directory (default: the shipped model).")
@@ -130,27 +138,41 @@ def _table(metrics: dict[str, Any]) -> str:
     type=click.IntRange(min=0),
     help="Cross-validation folds grouped by article_id (retraining the model's pipeline); 0: none.",
 )
-def evaluate_cmd(data: tuple[str, ...], model_dir: str | None, report_path: str | None, folds: int) -> None:
+@click.option(
+    "--errors",
+    "show_errors",
+    is_flag=True,
+    help="Also count the wrong labels by kind (such as 'dispute cue outweighed'): kind, count, share of errors.",
+)
+def evaluate_cmd(
+    data: tuple[str, ...], model_dir: str | None, report_path: str | None, folds: int, show_errors: bool
+) -> None:
     """Evaluate a model on labelled sentences: per-label precision/recall/F1, macro-F1, confusion matrix,
-    expected calibration error, and cross-validation grouped by article.
+    expected calibration error, and cross-validation grouped by article. Each sentence is read in its article
+    (the rows' article_id, in file order). With --errors, the wrong labels counted by kind.
 
     Example: annotator evaluate data/train --model models/default --report evaluation.json
     """
     from annotator.classifier.artefacts import load_model
+    from annotator.classifier.error_kinds import format_summary
     from annotator.classifier.training import cross_validate, metrics
     from annotator.io.labelled import data_hash, expand
     from annotator.io.write import atomic_path
 
     model = load_model(model_dir)
     frame, report = _read(data)
-    texts, y = frame["text"].tolist(), frame["label"].tolist()
+    texts, y, articles = frame["text"].tolist(), frame["label"].tolist(), frame["article_id"].tolist()
+    proba = model.predict_proba(texts, articles=articles)
     result: dict[str, Any] = {
         "model": {"path": str(model_dir or "default"), "version": model.model_version},
         "data": {"files": [str(p) for p in expand(data)], "rows": len(frame), "sha256": data_hash(frame)},
-        "metrics": metrics(y, model.predict_proba(texts, articles=frame["article_id"].tolist()), list(model.classes)),
+        "metrics": metrics(y, proba, list(model.classes)),
         "cross_validation": None,
     }
     out = [f"model {model.model_version} on {len(frame)} sentences", _table(result["metrics"])]
+    if show_errors:
+        result["errors"] = _errors(model, texts, y, articles, proba)
+        out.append(format_summary(result["errors"]))
     if folds >= 2:
         cv = cross_validate(texts, y, frame["article_id"].tolist(), pipeline=model.pipeline, folds=folds)
         result["cross_validation"] = cv

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_run import run as run_in_process
 
 from annotator.labels import labels
 from annotator.text.split import split
@@ -200,3 +201,48 @@ def test_iter_prelabel_streams_chunks(sentences):
     assert frame["label"].tolist() == [p.label for p in expected]
     assert frame["score"].tolist() == [p.score for p in expected]
     assert frame["cue_spans"].tolist() == [[list(s) for s in p.cue_spans] for p in expected]
+
+
+LABELLED = [
+    ("The ministry denied that the pier had been closed.", "contested", "a1"),
+    ("Harbour master Nadia Okafor said the pier would reopen on Friday.", "attributed", "a1"),
+    ("She added that repairs were on schedule.", "attributed", "a1"),
+    ("The pier reopened on Monday after a week of repairs.", "unverified", "a2"),
+    ("Officials said the fares would rise in March.", "unverified", "a2"),
+    ("Council leader Tom Reyes said no one had disputed the figures.", "attributed", "a2"),
+]
+
+
+@pytest.fixture
+def labelled(tmp_path: Path) -> Path:
+    """Six labelled sentences of two articles, written here."""
+    data = tmp_path / "labelled.jsonl"
+    rows = [{"text": t, "label": lab, "topic": "transport", "article_id": a} for t, lab, a in LABELLED]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return data
+
+
+def test_evaluate_counts_the_errors_by_kind(labelled: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = labelled
+    report = tmp_path / "eval.json"
+    assert run_in_process(["evaluate", str(data), "--folds", "0", "--errors", "--report", str(report)]) == 0
+    out = capsys.readouterr().out
+    result = json.loads(report.read_text(encoding="utf-8"))
+    errors = result["errors"]
+    wrong = len(LABELLED) - sum(row[i] for i, row in enumerate(result["metrics"]["confusion"]["matrix"]))
+    assert wrong > 0
+    assert errors["n"] == len(LABELLED) and errors["errors"] == wrong
+    assert sum(k["errors"] for k in errors["kinds"]) == wrong
+    assert f"errors by kind ({wrong} wrong of {len(LABELLED)})" in out
+    for k in errors["kinds"]:
+        assert k["kind"] in out and k["share"] == pytest.approx(k["errors"] / wrong, abs=1e-6)
+
+
+def test_evaluate_without_errors_has_no_error_table(
+    labelled: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = labelled
+    report = tmp_path / "eval.json"
+    assert run_in_process(["evaluate", str(data), "--folds", "0", "--report", str(report)]) == 0
+    assert "errors by kind" not in capsys.readouterr().out
+    assert "errors" not in json.loads(report.read_text(encoding="utf-8"))
