@@ -54,6 +54,7 @@ bench: $(STAMP)
 # metrics go on models/default/card.json. Deterministic: tests/classifier/test_training.py retrains and compares.
 model: $(STAMP)
 	$(BIN)/annotator train data/train --out models/default
+	-$(BIN)/python benchmarks/quality.py --no-old --card  # the real-news figures on the card (needs ../shared)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -332,6 +332,25 @@ def systems(args: argparse.Namespace, sets: list[LabelledSet]) -> dict[str, dict
     return out
 
 
+def to_card(model_dir: Path, report: dict[str, Any], system: str) -> None:
+    """Record the real-news figures of ``system`` (the model under test) on its card, under ``real_news``: the
+    evaluation sets are read from ../shared at run time and never trained on; the card keeps only the figures."""
+    from annotator.io.write import atomic_path
+
+    path = model_dir / "card.json"
+    card = json.loads(path.read_text(encoding="utf-8"))
+    card["real_news"] = {
+        "date": report["date"],
+        "measured_by": "benchmarks/quality.py --card (evaluation only: never trained on)",
+        "realnews_dev": report["sets"]["realnews_dev"][system],
+        "errors_by_kind": report["errors"],
+        "seeds": report["sets"]["seeds"][system],
+    }
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"real-news figures recorded on {path}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
@@ -339,6 +358,11 @@ def main() -> int:
     )
     ap.add_argument("--json", help="also write every figure to this JSON file (atomically)")
     ap.add_argument("--no-old", action="store_true", help="skip the old model run by its own code")
+    ap.add_argument(
+        "--card",
+        action="store_true",
+        help="record the model under test's real-news figures on its card (card.json: real_news); make model does",
+    )
     ap.add_argument(
         "--show-errors", action="store_true", help="list each error of the model under test on realnews_dev"
     )
@@ -364,6 +388,9 @@ def main() -> int:
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak memory: {peak:.0f} MiB resident in this process, {children:.0f} MiB in the largest subprocess")
     report["peak_rss_mib"] = {"self": round(peak), "largest_child": round(children)}
+    if args.card:
+        first = next(iter(predicted))
+        to_card(Path(args.model), report, first)
     if args.json:
         from annotator.io.write import atomic_path
 

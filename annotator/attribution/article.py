@@ -112,14 +112,15 @@ def analyse_article(
         quotes = tuple(raw.quotes)
         own = _reporting_source(found_here)
         continues = None
-        if own is None and (open_quote or (quotes and since < _CONTINUE_REACH and not _has_reporting(found_here))):
+        spoken = _quote_led(raw.text, quotes)  # a quotation, not a phrase in scare quotes
+        if own is None and (open_quote or (spoken and since < _CONTINUE_REACH and not _has_reporting(found_here))):
             continues = speaker if speaker is not None else _UNKNOWN_SPEAKER
-        if quotes or open_quote:
+        if open_quote or spoken or (quotes and own is not None):
             speaker = own if own is not None else continues
             since = 0
         else:
             since += 1
-        open_quote = _left_open(raw.text, open_quote)
+        open_quote = _left_open(raw.text)
         for a in found_here.attributions:
             if a.source is not None and a.source.key is not None:
                 if a.source.type != PERSON:
@@ -145,6 +146,14 @@ def analyse_texts(texts: Sequence[str], articles: Sequence[Hashable] | None = No
             out.extend(analyse_article(texts[start:i], article_id=f"a{start}"))
             start = i
     return out
+
+
+def _quote_led(text: str, quotes: tuple[Span, ...]) -> bool:
+    """Whether the sentence is mostly quoted speech opening the sentence ("“It will take years.”"), as opposed to a
+    sentence with a phrase in scare quotes ("what is known as the ‘Primakov Doctrine’")."""
+    if not quotes or quotes[0][0] != 0:
+        return False
+    return sum(end - start for start, end in quotes) * 2 >= len(text.strip())
 
 
 def _has_reporting(s: SentenceSources) -> bool:
@@ -180,13 +189,15 @@ def _pronouns(s: SentenceSources, plural: Source | None, named: Source | None) -
     return replace(s, attributions=tuple(atts)) if changed else s
 
 
-def _left_open(text: str, was_open: bool) -> bool:
-    """Whether a quotation is still open at the end of ``text`` (a quotation carried into the next paragraph)."""
+def _left_open(text: str) -> bool:
+    """Whether ``text`` opens a quotation that it does not close: a quotation carried into the next paragraph,
+    whose first sentence continues it (news copy leaves the paragraph's quote open and opens the next paragraph
+    with a new quotation mark)."""
     opens, closes = text.count("“"), text.count("”")
-    straight = text.count('"') % 2 == 1
-    if was_open:
-        return closes == 0 and not straight
-    return opens > closes or (straight and text.lstrip().startswith('"'))
+    lead = text.lstrip()
+    # straight quotes pair up by count; one that opens the sentence must be followed by a word ('" He said' closes)
+    straight = text.count('"') % 2 == 1 and lead[:1] == '"' and lead[1:2].isalnum()
+    return opens > closes or straight
 
 
 def source_feature(src: Source | None) -> str | None:

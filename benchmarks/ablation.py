@@ -1,0 +1,95 @@
+"""What the article context and the real-news-style training text each add: the shipped pipeline trained four ways
+on data/train (held-out topics left out, as `make model` does), scored with benchmarks/quality.py's sets and scorer.
+
+- full: every training file, each sentence read in its article (what ships);
+- no context: the same files, every sentence read alone, in training and in prediction (the analysis still runs,
+  with no earlier sentence: no pronoun antecedent, no quotation carried over);
+- no new text: only the files written before the real-news-style articles (the 96 short articles and the sample
+  articles), read in context;
+- neither.
+
+Real news (realnews_dev, evaluation only) and the seeds are pre-labelled end to end; the held-out topics are the
+training corpus's own. One process, one thread; a few minutes on a 2-core machine.
+
+Usage: python benchmarks/ablation.py [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import quality
+
+ROOT = Path(__file__).resolve().parents[1]
+#: the training files written in the style of real reporting (data/README.md); the rest came first
+NEW_STYLE = ("-wire-", "-broadsheet-", "-tabloid-", "-news-")
+
+
+class Alone:
+    """A predictor that reads every sentence alone, whatever articles it is given."""
+
+    def __init__(self, predictor: Any) -> None:
+        self.predictor = predictor
+
+    def predict(self, texts: list[str], *, articles: Any = None) -> Any:
+        return self.predictor.predict(texts)
+
+    def analyse(self, texts: list[str], articles: Any = None) -> Any:
+        return self.predictor.analyse(texts)
+
+
+def train(frame: Any, *, context: bool) -> Any:
+    from annotator.classifier.training import split_held_out, train
+
+    training, _ = split_held_out(frame)
+    articles = training["article_id"].tolist() if context else None
+    pipeline = train(training["text"].tolist(), training["label"].tolist(), articles=articles)
+    from annotator.classifier.compiling import compile_pipeline
+
+    return compile_pipeline(pipeline)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--json", help="also write every figure to this JSON file (atomically)")
+    args = ap.parse_args()
+    from annotator.io.labelled import read_labelled
+
+    frame = read_labelled([ROOT / "data" / "train"])
+    old_text = frame[~frame["article_id"].str.contains("|".join(NEW_STYLE))].reset_index(drop=True)
+    sets = [quality.realnews(), quality.held_out(), quality.seeds()]
+    rows = {s.name: quality.units(s) for s in sets}
+    variants = {
+        "full": (frame, True),
+        "no context": (frame, False),
+        "no new text": (old_text, True),
+        "neither": (old_text, False),
+    }
+    report: dict[str, Any] = {}
+    for name, (data, context) in variants.items():
+        predictor = train(data, context=context)
+        use = predictor if context else Alone(predictor)
+        report[name] = {s.name: quality.score(s, quality.predict_ours(use, rows[s.name]))[0] for s in sets}
+        print(f"trained '{name}' on {len(quality_rows(data))} rows", flush=True)
+    for s in sets:
+        quality.table(s, {name: per_set[s.name] for name, per_set in report.items()})
+    if args.json:
+        from annotator.io.write import atomic_path
+
+        with atomic_path(args.json) as tmp:
+            tmp.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return 0
+
+
+def quality_rows(frame: Any) -> Any:
+    from annotator.classifier.training import split_held_out
+
+    return split_held_out(frame)[0]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
