@@ -80,6 +80,9 @@ def _run(argv: list[str] | None) -> None:
         # stdout closed early (``annotator split ... | head``): not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(0)
+    if _received:  # a command that stopped by itself on the signal (serve: uvicorn's shutdown)
+        click.echo("terminated", err=True)
+        sys.exit(128 + _received[0])
 
 
 for command in (
