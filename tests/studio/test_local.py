@@ -155,3 +155,31 @@ def _assert_private_tree(data: Path) -> None:
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
     for path in data.rglob("*"):
         assert stat.S_IMODE(path.stat().st_mode) == (0o700 if path.is_dir() else 0o600), path
+
+
+def test_a_url_import_cannot_read_a_local_address(studio_server, sdk, title, tmp_path):
+    """SSRF protection on: a task import from http://127.0.0.1/... is refused; the file's content is not echoed."""
+    import threading
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    import httpx
+
+    (tmp_path / "secret.json").write_text(json.dumps([{"text": "internal-secret-4711"}]), encoding="utf-8")
+    handler = partial(SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        project = sdk.projects.create(title=title)
+        answer = httpx.post(
+            f"{studio_server.url}/api/projects/{project.id}/import",
+            headers={"Authorization": f"Token {studio_server.token}"},
+            data={"url": f"http://127.0.0.1:{server.server_address[1]}/secret.json"},
+            timeout=60,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert answer.status_code >= 400, answer.text
+    assert "internal-secret-4711" not in answer.text
+    assert sdk.projects.get(id=project.id).task_number in (0, None)
