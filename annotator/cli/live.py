@@ -68,6 +68,14 @@ BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 )
 @click.option("--no-retrain", is_flag=True, help="Only predict; ignore annotation events and START_TRAINING.")
 @click.option(
+    "--poll-seconds",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="Ask Label Studio this often for new annotations of the served projects (0: rely on webhooks only; "
+    "Label Studio's SSRF guard keeps it from posting webhooks to a backend on this machine).",
+)
+@click.option(
     "--refresh/--no-refresh",
     default=True,
     show_default=True,
@@ -87,6 +95,7 @@ def serve_cmd(
     models_dir: str,
     retrain_every: int,
     no_retrain: bool,
+    poll_seconds: float,
     refresh: bool,
     log_level: str,
 ) -> None:
@@ -100,7 +109,7 @@ def serve_cmd(
     with none to reach, or with --no-retrain, the backend only predicts. Attach it to a project with
     `annotator connect`.
 
-    Example: annotator serve --port 9090 --url http://127.0.0.1:8080 --token $LABEL_STUDIO_API_KEY
+    Example: annotator serve --port 9090 --url http://127.0.0.1:8080 --token-file ~/.label-studio-token
     """
     import logging
 
@@ -117,15 +126,31 @@ def serve_cmd(
     retrainer = None
     if studio is not None:
         retrainer = _retrainer(holder, studio, seed_paths, Path(models_dir), retrain_every, auth=auth, refresh=refresh)
+    app = create_app(holder, Settings(basic_auth=auth), trainer=retrainer)
+    poller = _poller(studio, retrainer, app, poll_seconds)
     mode = f"retraining every {retrain_every} annotations" if retrainer else "predicting only"
-    click.echo(f"serving model {predictor.model_version} on http://{host}:{port}, {mode}", err=True)
+    how = f" (polling for them every {poll_seconds:g} s)" if poller else ""
+    click.echo(f"serving model {predictor.model_version} on http://{host}:{port}, {mode}{how}", err=True)
     try:
-        serve(
-            create_app(holder, Settings(basic_auth=auth), trainer=retrainer), host=host, port=port, log_level=log_level
-        )
+        serve(app, host=host, port=port, log_level=log_level)
     finally:
+        if poller is not None:
+            poller.close()
         if retrainer is not None:
             retrainer.close()
+
+
+def _poller(studio: Any, retrainer: Any, app: Any, seconds: float) -> Any:
+    """The poller that feeds ``retrainer`` the annotations of the projects the backend serves (set up for,
+    asked for predictions by, or heard from); None without retraining or with ``--poll-seconds 0``."""
+    if retrainer is None or seconds <= 0:
+        return None
+    from annotator.backend.poll import Poller
+
+    def projects() -> set[int]:
+        return set(getattr(app.state, "projects", ())) | set(retrainer.projects())
+
+    return Poller(studio, retrainer.notify, projects, interval=seconds)
 
 
 def _studio_to_retrain_from(url: str | None, token: str | None) -> Any:
