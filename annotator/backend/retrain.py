@@ -262,15 +262,19 @@ class Retrainer:
             return True
 
     def close(self) -> None:
-        """Stop the training thread (after the current training, if it ends within a minute) and the training
-        process."""
+        """Stop the training process (a training in progress ends at once: a stop, SIGTERM included, must not wait
+        for it; the served model stays as it was) and then the training thread."""
         with self._cond:
             self._stop = True
             self._cond.notify_all()
-        self._thread.join(timeout=60)
         self._process.close()
+        self._thread.join(timeout=10)
 
     # -- the training thread ------------------------------------------------------------------------------------
+
+    def _stopping(self) -> bool:
+        with self._cond:
+            return self._stop
 
     def _run(self) -> None:
         while True:
@@ -286,6 +290,8 @@ class Retrainer:
             try:
                 version, n_labels, seconds = self._train(projects)
             except Exception as exc:  # every failure keeps the served model; the reason is kept and logged
+                if self._stopping():
+                    return  # closed while training: the training process was ended on purpose
                 reason = str(exc) if isinstance(exc, AnnotatorError) else f"{type(exc).__name__}: {exc}"
                 log.error("retraining on project(s) %s failed, still serving the previous model: %s", projects, reason)
                 if not isinstance(exc, AnnotatorError):
