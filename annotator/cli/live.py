@@ -41,7 +41,11 @@ BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
     envvar="ANNOTATOR_BACKEND_AUTH",
     show_envvar=True,
     metavar="USER:PASS",
-    help="Require HTTP basic auth (enter the same in Label Studio's model settings).",
+    help="Require these credentials instead of the generated secret (--models-dir/backend-token).",
+)
+@click.option("--no-auth", is_flag=True, help="Require no credentials (only with --host 127.0.0.1).")
+@click.option(
+    "--allow-host", "allowed_hosts", multiple=True, metavar="NAME", help="Another Host to accept (repeatable)."
 )
 @connection_options
 @click.option(
@@ -81,6 +85,8 @@ def serve_cmd(
     host: str,
     port: int,
     basic_auth: str | None,
+    no_auth: bool,
+    allowed_hosts: tuple[str, ...],
     url: str | None,
     token: str | None,
     seed_paths: tuple[str, ...],
@@ -100,7 +106,11 @@ def serve_cmd(
     with none to reach, or with --no-retrain, the backend only predicts. Attach it to a project with
     `annotator connect`.
 
-    Example: annotator serve --port 9090 --url http://127.0.0.1:8080 --token $LABEL_STUDIO_API_KEY
+    Every endpoint but /health needs user "annotator" and the secret in --models-dir/backend-token (made on the
+    first start, 0600, never printed; `annotator connect` enters them in the project). Requests must address the
+    backend as 127.0.0.1, localhost or --host (a web page in a browser cannot reach it).
+
+    Example: annotator serve --port 9090 --url http://127.0.0.1:8080
     """
     import logging
 
@@ -110,7 +120,7 @@ def serve_cmd(
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))  # one line per request
-    auth = parse_auth(basic_auth)
+    auth = _credentials(basic_auth, no_auth, host, Path(models_dir))
     predictor = load_predictor(model)
     holder = ModelHolder(predictor)
     studio = None if no_retrain else _studio_to_retrain_from(url, token)
@@ -119,13 +129,35 @@ def serve_cmd(
         retrainer = _retrainer(holder, studio, seed_paths, Path(models_dir), retrain_every, auth=auth, refresh=refresh)
     mode = f"retraining every {retrain_every} annotations" if retrainer else "predicting only"
     click.echo(f"serving model {predictor.model_version} on http://{host}:{port}, {mode}", err=True)
+    hosts = ("127.0.0.1", "localhost", "::1", *([host] if host not in ("0.0.0.0", "::") else []), *allowed_hosts)
+    settings = Settings(basic_auth=auth, hosts=hosts, port=port)
     try:
-        serve(
-            create_app(holder, Settings(basic_auth=auth), trainer=retrainer), host=host, port=port, log_level=log_level
-        )
+        app = create_app(holder, settings, trainer=retrainer, project_exists=studio.has_project if studio else None)
+        serve(app, host=host, port=port, log_level=log_level)
     finally:
         if retrainer is not None:
             retrainer.close()
+
+
+def _credentials(basic_auth: str | None, no_auth: bool, host: str, models_dir: Path) -> tuple[str, str] | None:
+    """--basic-auth, else the backend's secret (generated on the first start); None with --no-auth (127.0.0.1 only)."""
+    from annotator.backend.guard import USER, backend_token
+
+    if no_auth and (basic_auth or host != "127.0.0.1"):
+        raise InputError("--no-auth", f"only with --host 127.0.0.1 and without --basic-auth; got --host {host}")
+    if no_auth:
+        click.echo("warning: --no-auth: any local process can get predictions and retrain the model", err=True)
+        return None
+    auth = parse_auth(basic_auth)
+    if auth is None:
+        path, secret = backend_token(models_dir)
+        auth = USER, secret
+        click.echo(
+            f"credentials: user {USER!r}, password in {path}; `annotator connect` gives them to the project "
+            "(in its Model settings: Authentication method Basic auth)",
+            err=True,
+        )
+    return auth
 
 
 def _studio_to_retrain_from(url: str | None, token: str | None) -> Any:
@@ -185,6 +217,13 @@ def _retrainer(
     "--basic-auth", envvar="ANNOTATOR_BACKEND_AUTH", show_envvar=True, metavar="USER:PASS", help="If serve has it."
 )
 @click.option(
+    "--backend-token-file",
+    type=click.Path(dir_okay=False),
+    default=f"{DEFAULT_MODELS_DIR}/backend-token",
+    show_default=True,
+    help="The backend's secret (serve's --models-dir/backend-token); not used with --basic-auth or when missing.",
+)
+@click.option(
     "--uncertainty-sampling",
     is_flag=True,
     help="Also set the project's task sampling to uncertainty sampling: lowest prediction score (priority) first.",
@@ -194,6 +233,7 @@ def connect_cmd(
     title: str,
     backend_url: str,
     basic_auth: str | None,
+    backend_token_file: str,
     uncertainty_sampling: bool,
     url: str | None,
     token: str | None,
@@ -208,7 +248,10 @@ def connect_cmd(
     project = studio.find_project(title)
     if project is None:
         raise StudioError(f"no project titled {title!r}; create it with `annotator push`")
-    version = studio.connect_backend(project.id, backend_url, basic_auth=parse_auth(basic_auth))
+    from annotator.backend.guard import read_credentials
+
+    auth = parse_auth(basic_auth) or read_credentials(backend_token_file)
+    version = studio.connect_backend(project.id, backend_url, basic_auth=auth)
     if uncertainty_sampling:
         studio.update_project(project.id, sampling=UNCERTAINTY_SAMPLING)
     click.echo(f"project {title!r} (id {project.id}) now uses the backend at {backend_url}, model {version}", err=True)

@@ -103,6 +103,16 @@ class Studio:
             return None
         return self.get_project(min(int(p.id) for p in found if p.id is not None))
 
+    def has_project(self, project_id: int) -> bool:
+        """Whether Label Studio has a project with this id (raises :class:`StudioError` when it cannot tell)."""
+        try:
+            self.get_project(project_id)
+        except StudioError as exc:
+            if getattr(exc.__cause__, "status_code", None) == 404:
+                return False
+            raise
+        return True
+
     def get_project(self, project_id: int) -> Project:
         with self._call(f"reading project {project_id}"):
             p = self.client.projects.get(id=project_id)

@@ -203,12 +203,15 @@ def test_webhook_without_retraining_ignores_annotations_and_refuses_training(ser
     assert r.status_code == 409 and "reaches no Label Studio" in r.json()["error"]
 
 
-def test_basic_auth_is_required_when_set(model: Model) -> None:
+def test_basic_auth_is_required_when_set_on_every_endpoint_but_health(model: Model) -> None:
     app = create_app(ModelHolder(model), Settings(basic_auth=("ls", "s3cret")))
     good = "Basic " + base64.b64encode(b"ls:s3cret").decode()
     bad = "Basic " + base64.b64encode(b"ls:wrong").decode()
     with Server(app) as server:
-        assert httpx.get(server.url + "/health").status_code == 401
+        assert httpx.get(server.url + "/health").status_code == 200  # Label Studio's connection check
+        assert httpx.get(server.url + "/status").status_code == 401
+        assert httpx.post(server.url + "/webhook", json={"action": "START_TRAINING", "project": 1}).status_code == 401
+        assert httpx.post(server.url + "/setup", json={"project": 1}).status_code == 401
         r = httpx.post(server.url + "/predict", json=_tasks(SENTENCES[:1]), headers={"Authorization": bad})
         assert r.status_code == 401 and r.headers["www-authenticate"].startswith("Basic")
         assert httpx.get(server.url + "/health", auth=("ls", "s3cret")).json()["status"] == "UP"
