@@ -85,24 +85,24 @@ class HostGuard:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        reason = self.refusal(headers.get("host", ""), headers.get("origin"))
+        reason = self.refusal(headers.get("host", ""), headers.get("origin"), scope.get("scheme", "http"))
         if reason is None:
             await self.app(scope, receive, send)
             return
         log.info("%s %s refused: %s", scope.get("method"), scope.get("path"), reason)
         await JSONResponse({"error": reason}, status_code=403)(scope, receive, send)
 
-    def refusal(self, host: str, origin: str | None) -> str | None:
-        """Why a request with these headers is refused; None when it is not."""
+    def refusal(self, host: str, origin: str | None, scheme: str = "http") -> str | None:
+        """Why a request with these headers (over ``scheme``) is refused; None when it is not."""
         name, port = _split(host)
         if name not in self.hosts or (port is not None and self.port is not None and port != self.port):
             return f"Host {host[:100]!r} is not this backend's (expected one of {sorted(self.hosts)})"
         if origin is None:
             return None
         parts = urlsplit(origin)
-        if origin != "null" and parts.scheme in ("http", "https"):
+        if parts.scheme == scheme:
             origin_name, origin_port = _split(parts.netloc)
-            if (origin_name, origin_port or _default(parts.scheme)) == (name, port or 80):
+            if (origin_name, origin_port or _default(scheme)) == (name, port or _default(scheme)):
                 return None
         return f"Origin {origin[:100]!r} is not the backend's own: cross-origin requests are refused"
 

@@ -302,11 +302,29 @@ class Retrainer:
                 self._s.last_finished = time.time()
                 self._cond.notify_all()
 
+    def _fetch_all(self, projects: Sequence[int]) -> tuple[list[Labelled], list[int]]:
+        """The labels of every project that gives them, and those projects: one that fails (deleted, unreadable)
+        is logged, forgotten and left out; only if all fail is the training a failure."""
+        labelled: list[Labelled] = []
+        read: list[int] = []
+        failed: list[AnnotatorError] = []
+        for project in projects:
+            try:
+                labelled.extend(self.fetch(project))
+            except AnnotatorError as exc:
+                log.warning("left project %s out of the retraining: %s", project, exc)
+                failed.append(exc)
+                with self._cond:
+                    self._projects.discard(project)
+            else:
+                read.append(project)
+        if failed and not read:
+            raise failed[0]
+        return labelled, read
+
     def _train(self, projects: Sequence[int]) -> tuple[str, int, float]:
         started = time.perf_counter()
-        labelled: list[Labelled] = []
-        for project in projects:
-            labelled.extend(self.fetch(project))
+        labelled, projects = self._fetch_all(projects)
         texts, labels, articles = training_set(self.seed, labelled)
         log.info("retraining on %d project label(s) plus %d seed sentence(s)", len(labelled), len(self.seed))
         extra = {"trained_on": {"seed": len(self.seed), "project_labels": len(labelled), "projects": list(projects)}}
