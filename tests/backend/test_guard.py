@@ -3,52 +3,20 @@ front of the real app on 127.0.0.1 (uvicorn in a thread, with the backend's own 
 
 from __future__ import annotations
 
-import socket
 import stat
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-import uvicorn
+from served import ThreadServer, free_port
 
 from annotator.backend.app import ModelHolder, Settings, create_app
 from annotator.backend.guard import TOKEN_FILE, USER, HostGuard, backend_token, read_credentials
 from annotator.backend.retrain import Retrainer
-from annotator.backend.server import config
 from annotator.classifier.artefacts import load_model
 from annotator.errors import InputError, StudioError
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class ThreadServer:
-    """The app on a free loopback port, run by uvicorn as `annotator serve` runs it (server.config), in a thread."""
-
-    def __init__(self, app: Any, port: int | None = None) -> None:
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, **config(host="127.0.0.1", port=self.port)))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> ThreadServer:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 def test_the_secret_is_generated_once_readable_by_its_owner_only(tmp_path: Path) -> None:
