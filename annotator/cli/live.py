@@ -120,10 +120,10 @@ def serve_cmd(
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))  # one line per request
-    auth = _credentials(basic_auth, no_auth, host, Path(models_dir))
     predictor = load_predictor(model)
     holder = ModelHolder(predictor)
     studio = None if no_retrain else _studio_to_retrain_from(url, token)
+    auth = _credentials(basic_auth, no_auth, host, Path(models_dir))
     retrainer = None
     if studio is not None:
         retrainer = _retrainer(holder, studio, seed_paths, Path(models_dir), retrain_every, auth=auth, refresh=refresh)
