@@ -120,15 +120,15 @@ def serve_cmd(
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))  # one line per request
+    auth, note = _credentials(basic_auth, no_auth, host, Path(models_dir))
     predictor = load_predictor(model)
     holder = ModelHolder(predictor)
     studio = None if no_retrain else _studio_to_retrain_from(url, token)
-    auth = _credentials(basic_auth, no_auth, host, Path(models_dir))
     retrainer = None
     if studio is not None:
         retrainer = _retrainer(holder, studio, seed_paths, Path(models_dir), retrain_every, auth=auth, refresh=refresh)
     mode = f"retraining every {retrain_every} annotations" if retrainer else "predicting only"
-    click.echo(f"serving model {predictor.model_version} on http://{host}:{port}, {mode}", err=True)
+    click.echo(f"serving model {predictor.model_version} on http://{host}:{port}, {mode}\n{note}", err=True)
     hosts = ("127.0.0.1", "localhost", "::1", *([host] if host not in ("0.0.0.0", "::") else []), *allowed_hosts)
     settings = Settings(basic_auth=auth, hosts=hosts, port=port)
     try:
@@ -139,25 +139,21 @@ def serve_cmd(
             retrainer.close()
 
 
-def _credentials(basic_auth: str | None, no_auth: bool, host: str, models_dir: Path) -> tuple[str, str] | None:
-    """--basic-auth, else the backend's secret (generated on the first start); None with --no-auth (127.0.0.1 only)."""
+def _credentials(basic_auth: str | None, no_auth: bool, host: str, models_dir: Path) -> tuple[Any, str]:
+    """--basic-auth, else the backend's secret (generated on the first start), or None with --no-auth (127.0.0.1
+    only); and what to tell the user about them (never the secret)."""
     from annotator.backend.guard import USER, backend_token
 
     if no_auth and (basic_auth or host != "127.0.0.1"):
         raise InputError("--no-auth", f"only with --host 127.0.0.1 and without --basic-auth; got --host {host}")
     if no_auth:
-        click.echo("warning: --no-auth: any local process can get predictions and retrain the model", err=True)
-        return None
+        return None, "warning: --no-auth: any local process can get predictions and retrain the model"
     auth = parse_auth(basic_auth)
-    if auth is None:
-        path, secret = backend_token(models_dir)
-        auth = USER, secret
-        click.echo(
-            f"credentials: user {USER!r}, password in {path}; `annotator connect` gives them to the project "
-            "(in its Model settings: Authentication method Basic auth)",
-            err=True,
-        )
-    return auth
+    if auth is not None:
+        return auth, "credentials: those of --basic-auth"
+    path, secret = backend_token(models_dir)
+    note = f"credentials: user {USER!r}, password in {path}; `annotator connect` gives them to the project"
+    return (USER, secret), note + " (in its Model settings: Authentication method Basic auth)"
 
 
 def _studio_to_retrain_from(url: str | None, token: str | None) -> Any:
