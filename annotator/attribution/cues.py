@@ -352,7 +352,8 @@ def _phrase(text: str, toks: list[Token], i: int, j: int, ments: list[Mention]) 
         j -= 1
     if i > j:
         return None
-    definite = toks[i].lower in source_words().definite or (toks[i].text.endswith(("'s", "’s")) and i < j)
+    # "the ...", or a possessive before the head: "Tony Blair's official spokesman", "the firm's lawyer"
+    definite = toks[i].lower in source_words().definite or any(t.text.endswith(("'s", "’s")) for t in toks[i:j])
     body = i
     while body <= j and toks[body].lower in source_words().determiners:
         body += 1

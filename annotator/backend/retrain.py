@@ -231,6 +231,11 @@ class Retrainer:
             self._cond.notify_all()
             return "queued"
 
+    def projects(self) -> list[int]:
+        """The projects heard from (their labels are trained on, their ``model_version`` follows ours)."""
+        with self._cond:
+            return sorted(self._projects)
+
     def request(self, project: int) -> None:
         """Start a training on ``project``'s labels as soon as the current one (if any) is done."""
         self.notify(START, project)

@@ -4,7 +4,9 @@ what commands share lives in :mod:`annotator.cli._util`."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 
 import click
@@ -28,13 +30,46 @@ def cli() -> None:
     """
 
 
+def _terminate_as_interrupt() -> bool:
+    """Make SIGTERM (``kill``, ``timeout``, a container's stop) end a command as Ctrl-C does: a KeyboardInterrupt,
+    so that the same cleanup runs (the previous output kept, temporary files and the spool removed, worker and
+    training processes stopped). A second SIGTERM during that cleanup is ignored; SIGKILL still ends it at once.
+    Left alone where SIGTERM is ignored or handled, and outside the main thread (where no handler can be set);
+    True if the handler was set."""
+
+    def interrupt(signum: int, _frame: object) -> None:
+        signal.signal(signum, signal.SIG_IGN)
+        _received.append(signum)
+        raise KeyboardInterrupt
+
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        with contextlib.suppress(ValueError):
+            signal.signal(signal.SIGTERM, interrupt)
+            return True
+    return False
+
+
+_received: list[int] = []
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``annotator`` command."""
+    _received.clear()
+    installed = _terminate_as_interrupt()
+    try:
+        _run(argv)
+    finally:
+        if installed:  # a caller that runs commands in its own process gets its SIGTERM back
+            with contextlib.suppress(ValueError):
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _run(argv: list[str] | None) -> None:
     try:
         cli.main(args=argv, prog_name="annotator", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(130)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        click.echo("terminated" if _received else "aborted", err=True)
+        sys.exit(128 + (_received[0] if _received else signal.SIGINT))
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
@@ -45,6 +80,9 @@ def main(argv: list[str] | None = None) -> None:
         # stdout closed early (``annotator split ... | head``): not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(0)
+    if _received:  # a command that stopped by itself on the signal (serve: uvicorn's shutdown)
+        click.echo("terminated", err=True)
+        sys.exit(128 + _received[0])
 
 
 for command in (

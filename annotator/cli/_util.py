@@ -5,6 +5,7 @@ imports no command.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import sys
@@ -170,20 +171,60 @@ def csv_raw_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 # -- reaching Label Studio ------------------------------------------------------------------
 
 
+#: the environment variable with the path of a file that holds the API token (as ``--token-file``)
+TOKEN_FILE_ENV = "LABEL_STUDIO_API_KEY_FILE"
+
+
 def connection_options(fn: Any) -> Any:
-    """``--url`` / ``--token`` (or their environment variables), shared by every command that talks to a server."""
-    fn = click.option(
+    """``--url``, ``--token-file`` and ``--token`` (or their environment variables), shared by every command that
+    talks to a server. The command receives ``url`` and ``token``: a token file is read here (its line end
+    dropped), so that the token never has to be on a command line, where every user of the machine sees it in
+    ``ps``."""
+
+    @functools.wraps(fn)
+    def with_token(*args: Any, token_file: str | None, **kwargs: Any) -> Any:
+        if token_file:
+            ctx = click.get_current_context()
+            if ctx.get_parameter_source("token") == click.core.ParameterSource.COMMANDLINE:
+                raise InputError("--token", "give --token or --token-file, not both")
+            kwargs["token"] = read_token(token_file)
+        return fn(*args, **kwargs)
+
+    wrapped: Any = click.option(
         "--token",
         envvar=TOKEN_ENV,
         show_envvar=True,
-        help=f"API token (legacy or personal access token). Default: the local studio's, from {DEFAULT_DIR}/.",
-    )(fn)
+        help="API token (legacy or personal access token); visible to every user of the machine in `ps`: prefer "
+        f"--token-file or ${TOKEN_ENV}. Default: the local studio's, from {DEFAULT_DIR}/.",
+    )(with_token)
+    wrapped = click.option(
+        "--token-file",
+        envvar=TOKEN_FILE_ENV,
+        show_envvar=True,
+        type=click.Path(dir_okay=False),
+        help="Read the API token from this file (one line).",
+    )(wrapped)
     return click.option(
         "--url",
         envvar=URL_ENV,
         show_envvar=True,
         help=f"Label Studio URL. Default: the local studio's, else http://127.0.0.1:{DEFAULT_PORT}.",
-    )(fn)
+    )(wrapped)
+
+
+def read_token(path: str) -> str:
+    """The API token in the file ``path`` (surrounding whitespace dropped); never shown in an error."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            token = fh.read(4096).strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(
+            path,
+            f"cannot read the token file ({exc.__class__.__name__}: {getattr(exc, 'strerror', '') or 'not UTF-8'})",
+        ) from None
+    if not token:
+        raise InputError(path, "the token file is empty")
+    return token
 
 
 def connect(url: str | None, token: str | None) -> Studio:
@@ -194,7 +235,7 @@ def connect(url: str | None, token: str | None) -> Studio:
     if not token:
         local = Path(DEFAULT_DIR) / CREDENTIALS
         if not local.exists():
-            raise StudioError(f"no API token: pass --token or set ${TOKEN_ENV} (or start `annotator studio` here)")
+            raise StudioError(f"no API token: pass --token-file or set ${TOKEN_ENV} (or start `annotator studio` here)")
         token = credentials(DEFAULT_DIR).token
     if not url:
         found = running(DEFAULT_DIR)

@@ -4,15 +4,22 @@ Parse arguments, call the library.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
+from annotator.cli._serve import (
+    credentials,
+    hosts_for,
+    poller_for,
+    project_check,
+    retrainer_for,
+    studio_to_retrain_from,
+)
 from annotator.cli._util import (
     CONTEXT,
-    MissingExtraError,
     columns_from,
     connect,
     connection_options,
@@ -72,6 +79,14 @@ BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 )
 @click.option("--no-retrain", is_flag=True, help="Only predict; ignore annotation events and START_TRAINING.")
 @click.option(
+    "--poll-seconds",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="Ask Label Studio this often for new annotations of the served projects (0: rely on webhooks only; "
+    "Label Studio's SSRF guard keeps it from posting webhooks to a backend on this machine).",
+)
+@click.option(
     "--refresh/--no-refresh",
     default=True,
     show_default=True,
@@ -93,6 +108,7 @@ def serve_cmd(
     models_dir: str,
     retrain_every: int,
     no_retrain: bool,
+    poll_seconds: float,
     refresh: bool,
     log_level: str,
 ) -> None:
@@ -107,10 +123,9 @@ def serve_cmd(
     `annotator connect`.
 
     Every endpoint but /health needs user "annotator" and the secret in --models-dir/backend-token (made on the
-    first start, 0600, never printed; `annotator connect` enters them in the project). Requests must address the
-    backend as 127.0.0.1, localhost or --host (a web page in a browser cannot reach it).
+    first start, 0600, never printed; `annotator connect` enters them). Requests must name 127.0.0.1 or --host.
 
-    Example: annotator serve --port 9090 --url http://127.0.0.1:8080
+    Example: annotator serve --port 9090 --url http://127.0.0.1:8080 --token-file ~/.label-studio-token
     """
     import logging
 
@@ -120,90 +135,25 @@ def serve_cmd(
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))  # one line per request
-    auth, note = _credentials(basic_auth, no_auth, host, Path(models_dir))
+    models = Path(models_dir)
+    auth, note = credentials(basic_auth, no_auth, host, models)
     predictor = load_predictor(model)
     holder = ModelHolder(predictor)
-    studio = None if no_retrain else _studio_to_retrain_from(url, token)
-    retrainer = None
-    if studio is not None:
-        retrainer = _retrainer(holder, studio, seed_paths, Path(models_dir), retrain_every, auth=auth, refresh=refresh)
+    studio = None if no_retrain else studio_to_retrain_from(url, token)
+    retrainer = studio and retrainer_for(holder, studio, seed_paths, models, retrain_every, auth=auth, refresh=refresh)
+    settings = Settings(basic_auth=auth, hosts=hosts_for(host, allowed_hosts), port=port)
+    app = create_app(holder, settings, trainer=retrainer, project_exists=studio and project_check(studio))
+    poller = poller_for(studio, retrainer, app, poll_seconds)
     mode = f"retraining every {retrain_every} annotations" if retrainer else "predicting only"
-    click.echo(f"serving model {predictor.model_version} on http://{host}:{port}, {mode}\n{note}", err=True)
-    hosts = ("127.0.0.1", "localhost", "::1", *([host] if host not in ("0.0.0.0", "::") else []), *allowed_hosts)
-    settings = Settings(basic_auth=auth, hosts=hosts, port=port)
+    how = f" (polling for them every {poll_seconds:g} s)" if poller else ""
+    click.echo(f"serving model {predictor.model_version} on http://{host}:{port}, {mode}{how}\n{note}", err=True)
     try:
-        app = create_app(holder, settings, trainer=retrainer, project_exists=studio.has_project if studio else None)
         serve(app, host=host, port=port, log_level=log_level)
     finally:
+        if poller is not None:
+            poller.close()
         if retrainer is not None:
             retrainer.close()
-
-
-def _credentials(basic_auth: str | None, no_auth: bool, host: str, models_dir: Path) -> tuple[Any, str]:
-    """--basic-auth, else the backend's secret (generated on the first start), or None with --no-auth (127.0.0.1
-    only); and what to tell the user about them (never the secret)."""
-    from annotator.backend.guard import USER, backend_token
-
-    if no_auth and (basic_auth or host != "127.0.0.1"):
-        raise InputError("--no-auth", f"only with --host 127.0.0.1 and without --basic-auth; got --host {host}")
-    if no_auth:
-        return None, "warning: --no-auth: any local process can get predictions and retrain the model"
-    auth = parse_auth(basic_auth)
-    if auth is not None:
-        return auth, "credentials: those of --basic-auth"
-    path, secret = backend_token(models_dir)
-    note = f"credentials: user {USER!r}, password in {path}; `annotator connect` gives them to the project"
-    return (USER, secret), note + " (in its Model settings: Authentication method Basic auth)"
-
-
-def _studio_to_retrain_from(url: str | None, token: str | None) -> Any:
-    """The Label Studio client retraining reads labels from; None (with a note) when none answers and none was
-    asked for explicitly."""
-    try:
-        return connect(url, token)
-    except (StudioError, MissingExtraError) as exc:
-        if url or token:  # asked for explicitly: that is an error
-            raise
-        click.echo(f"no Label Studio to retrain from ({exc}); predicting only", err=True)
-        return None
-
-
-def _retrainer(
-    holder: Any,
-    studio: Any,
-    seed_paths: Sequence[str | Path],
-    models_dir: Path,
-    every: int,
-    *,
-    auth: tuple[str, str] | None,
-    refresh: bool,
-) -> Any:
-    """A retrainer that swaps new models into ``holder`` and publishes each new version to the project."""
-    from annotator.backend.retrain import Retrainer, project_labels, read_seed
-    from annotator.classifier.artefacts import load_predictor
-    from annotator.resources import seed_files
-
-    try:
-        seed = read_seed(seed_paths or seed_files())
-    except InputError as err:
-        if Path(err.where).exists():
-            raise
-        raise InputError(err.where, f"{err.reason}; pass --seed") from None
-
-    def publish(project: int, old: str, new: str) -> None:
-        studio.set_backend_version(project, old, new, basic_auth=auth)
-        if refresh:
-            studio.refresh_predictions(project, new)
-
-    return Retrainer(
-        holder,
-        fetch=lambda project: project_labels(studio, project),
-        seed=seed,
-        models_dir=models_dir,
-        load=load_predictor,
-        publish=publish,
-        every=every,
-    )
 
 
 @click.command("connect", context_settings=CONTEXT)

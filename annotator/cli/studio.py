@@ -21,7 +21,15 @@ from annotator.cli._util import (
     require,
 )
 from annotator.errors import InputError, StudioError
-from annotator.studio.local import CREDENTIALS, DEFAULT_DIR, DEFAULT_PORT, LocalStudio, Postgres, healthy
+from annotator.studio.local import (
+    CREDENTIALS,
+    DEFAULT_DIR,
+    DEFAULT_PORT,
+    LOOPBACK_WEBHOOKS_WARNING,
+    LocalStudio,
+    Postgres,
+    healthy,
+)
 
 
 @click.command("studio", context_settings=CONTEXT)
@@ -35,7 +43,18 @@ from annotator.studio.local import CREDENTIALS, DEFAULT_DIR, DEFAULT_PORT, Local
 @click.option("--postgres-port", default=5432, show_default=True, type=int, help="PostgreSQL port.")
 @click.option("--postgres-db", default="labelstudio", show_default=True, help="PostgreSQL database name.")
 @click.option("--postgres-user", default="labelstudio", show_default=True, help="PostgreSQL user.")
-@click.option("--postgres-password", envvar="POSTGRE_PASSWORD", show_envvar=True, help="PostgreSQL password.")
+@click.option(
+    "--postgres-password",
+    envvar="POSTGRE_PASSWORD",
+    show_envvar=True,
+    help="PostgreSQL password (visible in `ps` when given as an option: prefer the environment variable).",
+)
+@click.option(
+    "--allow-loopback-webhooks",
+    is_flag=True,
+    help="Turn Label Studio's SSRF protection off, so that it posts webhooks to a backend on this machine; it then "
+    "also fetches any URL a user gives it from this machine's network. Not needed: `annotator serve` polls.",
+)
 def studio_cmd(
     port: int,
     data_dir: str,
@@ -44,12 +63,14 @@ def studio_cmd(
     postgres_db: str,
     postgres_user: str,
     postgres_password: str | None,
+    allow_loopback_webhooks: bool,
 ) -> None:
     """Start a local Label Studio (SQLite in --data-dir, or PostgreSQL) and keep it running until Ctrl-C.
 
-    The admin login and an API token are generated on first start and stored in DATA_DIR/credentials.json
-    (readable by you only); other commands on this machine use them when no --token is given. Analytics,
-    version checks and error reporting to outside services are off.
+    The admin login and an API token are generated on first start and stored in DATA_DIR/credentials.json;
+    DATA_DIR (with the database, which holds the token too) is readable by you only. Other commands on this
+    machine use them when no token is given. Analytics, version checks and error reporting to outside services
+    are off; Label Studio's SSRF protection stays on (`annotator serve` polls it for new annotations).
 
     Example: annotator studio --port 8080 --data-dir .studio
     """
@@ -57,7 +78,9 @@ def studio_cmd(
     postgres = None
     if postgres_host:
         postgres = Postgres(postgres_host, postgres_port, postgres_db, postgres_user, postgres_password or "")
-    local = LocalStudio(data_dir, port=port, postgres=postgres)
+    local = LocalStudio(data_dir, port=port, postgres=postgres, allow_loopback_webhooks=allow_loopback_webhooks)
+    if allow_loopback_webhooks:
+        click.echo(LOOPBACK_WEBHOOKS_WARNING, err=True)
     if healthy(local.url, timeout=0.5):
         raise StudioError(f"something already answers on {local.url}; choose another --port")
     click.echo(f"starting Label Studio on {local.url} (log: {local.log_path}) ...", err=True)

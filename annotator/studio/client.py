@@ -14,10 +14,12 @@ import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from annotator.errors import StudioError
+from annotator.studio.redact import redact, redact_url
 
 URL_ENV = "LABEL_STUDIO_URL"
 TOKEN_ENV = "LABEL_STUDIO_API_KEY"
@@ -45,6 +47,28 @@ class TaskRef:
     prev: str = ""  # the sentence before it in its article ("" at the start)
 
 
+@dataclass(frozen=True)
+class Mark:
+    """An annotation as a poll sees it: its id, when it was last saved (UTC, Label Studio's Data Manager format
+    ``%Y-%m-%dT%H:%M:%S.%fZ``, which sorts as text) and whether it was a skip."""
+
+    id: int
+    updated_at: str
+    cancelled: bool = False
+
+
+def _dm_time(value: Any) -> str:
+    """A time from the API (a datetime or an ISO 8601 string) in the Data Manager's filter format, UTC."""
+    from datetime import UTC, datetime
+
+    if value is None or value == "":
+        return ""
+    when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC).replace(tzinfo=None)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def _reason(exc: Exception) -> str:
     from label_studio_sdk.core.api_error import ApiError
 
@@ -68,12 +92,16 @@ class Studio:
 
         if not url:
             raise StudioError(f"no Label Studio URL (${URL_ENV} unset)")
+        token = token.strip()  # a token file's line end, or a CR pasted with it, is not part of the token
         if not token:
             raise StudioError(f"no Label Studio API token (${TOKEN_ENV} unset)")
-        self.url = url.rstrip("/")
+        if not token.isprintable() or any(c.isspace() for c in token):
+            raise StudioError("the API token contains a space or a control character (not shown); check it")
+        self._secrets = (token,)
+        self.url = redact_url(url.rstrip("/"))  # for messages and links: without a user:password@
         with self._call("reading the token"):
             # the SDK's client is typed, but loosely enough that Any is the honest type here
-            self.client: Any = LabelStudio(base_url=self.url, api_key=token, timeout=timeout)  # type: ignore[no-untyped-call]
+            self.client: Any = LabelStudio(base_url=url.rstrip("/"), api_key=token, timeout=timeout)  # type: ignore[no-untyped-call]
 
     @contextlib.contextmanager
     def _call(self, what: str) -> Iterator[None]:
@@ -83,9 +111,13 @@ class Studio:
         try:
             yield
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            raise StudioError(f"cannot reach Label Studio at {self.url} ({what}): {exc}; is it running?") from exc
+            reason = redact(str(exc), self._secrets)
+            raise StudioError(f"cannot reach Label Studio at {self.url} ({what}): {reason}; is it running?") from None
         except (httpx.HTTPError, ApiError) as exc:
-            raise StudioError(f"Label Studio at {self.url} failed {what}: {_reason(exc)}") from exc
+            # from None: the chained exception's text may quote a header or a URL with the token
+            raise StudioError(
+                f"Label Studio at {self.url} failed {what}: {redact(_reason(exc), self._secrets)}"
+            ) from None
 
     def check(self) -> str:
         """Who we are logged in as (and proof that the server answers and takes the token)."""
@@ -102,16 +134,6 @@ class Studio:
         if not found:
             return None
         return self.get_project(min(int(p.id) for p in found if p.id is not None))
-
-    def has_project(self, project_id: int) -> bool:
-        """Whether Label Studio has a project with this id (raises :class:`StudioError` when it cannot tell)."""
-        try:
-            self.get_project(project_id)
-        except StudioError as exc:
-            if getattr(exc.__cause__, "status_code", None) == 404:
-                return False
-            raise
-        return True
 
     def get_project(self, project_id: int) -> Project:
         with self._call(f"reading project {project_id}"):
@@ -174,6 +196,27 @@ class Studio:
                 project=project_id, fields="task_only", include="id", query=query, page_size=page_size
             )
             return {int(task.id) for task in pager}
+
+    def annotated_since(self, project_id: int, since: str, *, page_size: int = 100) -> tuple[list[Mark], str]:
+        """What changed in a project after ``since`` (UTC, in the Data Manager's format ``%Y-%m-%dT%H:%M:%S.%fZ``):
+        the annotations of the tasks updated since, oldest first, and the newest task ``updated_at`` seen, to pass
+        next time (``since`` if nothing changed).
+
+        A task's ``updated_at`` moves when one of its annotations (or predictions) is saved or deleted, so a poll
+        reads only the tasks that changed.
+        """
+        item = {"filter": "filter:tasks:updated_at", "operator": "greater", "value": since, "type": "Datetime"}
+        query = json.dumps({"filters": {"conjunction": "and", "items": [item]}, "ordering": ["-tasks:updated_at"]})
+        marks: list[Mark] = []
+        newest = since
+        with self._call(f"listing the tasks of project {project_id} updated since {since}"):
+            for task in self.client.tasks.list(project=project_id, fields="all", query=query, page_size=page_size):
+                newest = max(newest, _dm_time(getattr(task, "updated_at", None)))
+                for annotation in getattr(task, "annotations", None) or []:
+                    get = annotation.get if isinstance(annotation, Mapping) else partial(getattr, annotation)
+                    updated = _dm_time(get("updated_at", None) or get("created_at", None))
+                    marks.append(Mark(int(get("id", 0) or 0), updated, bool(get("was_cancelled", False))))
+        return sorted(marks, key=lambda m: (m.updated_at, m.id)), newest
 
     def import_tasks(self, project_id: int, tasks: Sequence[Mapping[str, Any]]) -> int:
         """Import tasks (with their predictions) in ONE request; return how many the server created.
@@ -271,13 +314,11 @@ class Studio:
         url = url.rstrip("/")
         auth = _backend_auth(basic_auth)
         with self._call(f"attaching the ML backend at {url} to project {project_id}"):
-            attached = [b for b in self.client.ml.list(project=project_id) if str(b.url).rstrip("/") == url]
+            attached = self._attached(project_id, url)
             if attached:
                 backend = self.client.ml.update(id=int(attached[0].id), url=url, project=project_id, **auth)
             else:
-                backend = self.client.ml.create(
-                    project=project_id, url=url, title="annotator", is_interactive=False, auto_update=True, **auth
-                )
+                backend = self._create_backend(project_id, url, auth)
             backend = self.client.ml.get(id=int(backend.id))
         state = str(backend.state or "")
         if state not in ("CO", "TR", "PR"):  # connected, training, predicting
@@ -298,6 +339,25 @@ class Studio:
                         self.client.webhooks.update(int(hook.id), url=str(hook.url), headers=headers)
         self.update_project(project_id, model_version=version, show_collab_predictions=True)
         return version
+
+    def _attached(self, project_id: int, url: str) -> list[Any]:
+        return [b for b in self.client.ml.list(project=project_id) if str(b.url).rstrip("/") == url]
+
+    def _create_backend(self, project_id: int, url: str, auth: Mapping[str, Any]) -> Any:
+        from label_studio_sdk.core.api_error import ApiError
+
+        try:
+            return self.client.ml.create(
+                project=project_id, url=url, title="annotator", is_interactive=False, auto_update=True, **auth
+            )
+        except ApiError as exc:
+            # Label Studio 1.23.2 with its SSRF protection on saves a backend on a local address, then fails (403)
+            # to add the webhook it makes for it, which must not point at a local address: the backend is attached
+            # without its webhook, which annotator's backend does without (it polls for annotations)
+            attached = self._attached(project_id, url) if exc.status_code == 403 else []
+            if not attached:
+                raise
+            return attached[0]
 
     def set_backend_version(
         self, project_id: int, old: str, new: str, *, basic_auth: tuple[str, str] | None = None

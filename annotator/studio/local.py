@@ -34,10 +34,20 @@ _QUIET_ENV = {
     "LATEST_VERSION_CHECK": "false",
     "SENTRY_DSN": "",
     "FRONTEND_SENTRY_DSN": "",
-    # the ML backend (annotator's) runs on this machine too; Label Studio would refuse to call a local address
+    # the ML backend (annotator's) runs on this machine too; Label Studio would refuse to call a local address for
+    # /predict, /setup and training. Its SSRF guard stays on otherwise (URL imports, webhooks): see _WEBHOOKS_ENV
     "ML_BLOCK_LOCAL_IP": "false",
-    "SSRF_PROTECTION_ENABLED": "false",
 }
+#: with ``allow_loopback_webhooks``: the SSRF guard off, so that webhooks reach a backend on this machine
+_WEBHOOKS_ENV = {"SSRF_PROTECTION_ENABLED": "false"}
+LOOPBACK_WEBHOOKS_WARNING = (
+    "warning: Label Studio's SSRF protection is off: it will post webhooks to this machine, and so will fetch "
+    "any URL a user of it gives (task imports, cloud storage) from this machine and its network, 127.0.0.1 and "
+    "private addresses included, and may show what it got. `annotator serve` needs none of this: it polls for "
+    "new annotations."
+)
+#: the data directory holds the database (with the API token) and the credentials: for the user only
+DIR_MODE, FILE_MODE, UMASK = 0o700, 0o600, 0o077
 
 
 @dataclass(frozen=True)
@@ -82,7 +92,7 @@ def credentials(data_dir: str | Path) -> Credentials:
             return Credentials(username=stored["username"], password=stored["password"], token=stored["token"])
         except (ValueError, KeyError, TypeError) as exc:
             raise StudioError(f"{path}: not a credentials file ({exc}); delete it to create new credentials") from exc
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
     creds = Credentials(
         username="admin@annotator.local", password=secrets.token_urlsafe(12), token=secrets.token_hex(20)
     )
@@ -90,6 +100,23 @@ def credentials(data_dir: str | Path) -> Credentials:
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump({"username": creds.username, "password": creds.password, "token": creds.token}, fh)
     return creds
+
+
+def make_private(data_dir: str | Path) -> None:
+    """Make ``data_dir`` and every directory in it 0700 and every file 0600 (symbolic links are left alone): a
+    directory created by an older version, or files Label Studio made under another umask."""
+    root = Path(data_dir)
+    root.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    root.chmod(DIR_MODE)
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames:
+            path = Path(dirpath, name)
+            if not path.is_symlink():
+                path.chmod(DIR_MODE)
+        for name in filenames:
+            path = Path(dirpath, name)
+            if not path.is_symlink():
+                path.chmod(FILE_MODE)
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -136,8 +163,10 @@ class LocalStudio:
         port: int = DEFAULT_PORT,
         postgres: Postgres | None = None,
         extra_env: Mapping[str, str] | None = None,
+        allow_loopback_webhooks: bool = False,
     ) -> None:
         self.data_dir = Path(data_dir).resolve()
+        self.allow_loopback_webhooks = allow_loopback_webhooks
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.postgres = postgres
@@ -179,6 +208,8 @@ class LocalStudio:
             "LABEL_STUDIO_PASSWORD": c.password,
             "LABEL_STUDIO_USER_TOKEN": c.token,
         }
+        if self.allow_loopback_webhooks:
+            env.update(_WEBHOOKS_ENV)
         if self.postgres is not None:
             env.update(self.postgres.env())
         env.update(self.extra_env)
@@ -188,8 +219,8 @@ class LocalStudio:
         """Start the server and wait until ``/health`` answers; raise :class:`StudioError` if it does not."""
         if healthy(self.url, timeout=0.5):
             raise StudioError(f"something already answers on {self.url}")
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        log = self.log_path.open("ab")
+        make_private(self.data_dir)
+        log = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
         try:
             self.process = subprocess.Popen(
                 self.command(),
@@ -199,10 +230,13 @@ class LocalStudio:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # Ctrl-C in our terminal reaches us; we stop the whole group
+                umask=UMASK,  # the database, its journal, uploads and exports: readable by the user only
             )
         finally:
-            log.close()
-        (self.data_dir / PIDFILE).write_text(f"{self.process.pid} {self.port}\n", encoding="utf-8")
+            os.close(log)
+        pidfile = os.open(self.data_dir / PIDFILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        with os.fdopen(pidfile, "w", encoding="utf-8") as fh:
+            fh.write(f"{self.process.pid} {self.port}\n")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

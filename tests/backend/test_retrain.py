@@ -25,6 +25,7 @@ import pytest
 from annotator.backend.guard import TOKEN_FILE, read_credentials
 from annotator.classifier.artefacts import load_model
 from annotator.labels import CHOICES_NAME, TEXT_NAME, labels
+from annotator.predictions import predict_after
 from annotator.studio.local import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -151,10 +152,11 @@ def test_opening_a_task_asks_the_backend_for_a_prediction(
     opened = sdk.tasks.get(id=tasks[0].id)  # what the labelling UI does when an annotator opens the task
     [prediction] = [_as_dict(p) for p in opened.predictions]
     text = opened.data["text"]
-    expected = load_model(model_dir).predict([text])[0]
+    # the backend reads the task's sentence after the one before it (its prev), as predict_after does
+    expected = predict_after(load_model(model_dir), [text], [str(opened.data.get("prev") or "")])[0]
     assert prediction["model_version"] == version
     assert _label(prediction) == expected.label
-    assert 0 < prediction["score"] <= expected.score
+    assert 0 < prediction["score"] <= expected.score + 1e-6  # the priority, rounded to 6 places
     # the other tasks were not predicted: only the opened one asked
     others = [t for t in sdk.tasks.list(project=project.id, fields="all") if t.id != tasks[0].id]
     assert not any(t.predictions for t in others)

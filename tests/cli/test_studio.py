@@ -68,3 +68,31 @@ def test_without_a_token_or_local_studio_commands_say_how_to_connect(
     assert run(command) == 1
     err = capsys.readouterr().err
     assert "no API token" in err and "Traceback" not in err
+
+
+def test_loopback_webhooks_are_an_opt_in_with_a_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Health(BaseHTTPRequestHandler):  # something already answers on the port: studio stops before starting
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Health)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = str(server.server_address[1])
+        data = str(tmp_path / "d")
+        assert run(["studio", "--port", port, "--data-dir", data]) == 1
+        assert "SSRF" not in capsys.readouterr().err
+        assert run(["studio", "--port", port, "--data-dir", data, "--allow-loopback-webhooks"]) == 1
+        err = capsys.readouterr().err
+        assert "SSRF protection is off" in err and "127.0.0.1 and private addresses" in err
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -73,3 +73,26 @@ def test_an_error_answer_gives_status_and_body(answering: ThreadingHTTPServer) -
     answering.status, answering.body = 404, json.dumps({"detail": "Not found."}).encode()  # type: ignore[attr-defined]
     with pytest.raises(StudioError, match=r"failed looking up project 'News': HTTP 404: Not found\."):
         Studio(url_of(answering), "token", timeout=5).find_project("News")
+
+
+def test_a_token_with_a_line_end_is_stripped_and_one_with_a_control_character_refused(
+    answering: ThreadingHTTPServer,
+) -> None:
+    answering.status, answering.body = 404, json.dumps({"detail": "Not found."}).encode()  # type: ignore[attr-defined]
+    # a CR or newline at the end (a token file written on Windows, a paste) is not part of the token
+    with pytest.raises(StudioError, match="HTTP 404"):
+        Studio(url_of(answering), "s3cret-token\r\n", timeout=5).find_project("News")
+    with pytest.raises(StudioError) as err:
+        Studio(url_of(answering), "s3cret\r\ntoken", timeout=5)
+    assert "s3cret" not in str(err.value) and "control character" in str(err.value)
+
+
+def test_an_answer_or_a_url_that_quotes_a_secret_is_redacted(answering: ThreadingHTTPServer) -> None:
+    answering.status, answering.body = 400, json.dumps({"detail": "bad token s3cret-token"}).encode()  # type: ignore[attr-defined]
+    url = url_of(answering).replace("://", "://me:pa55word@")
+    with pytest.raises(StudioError) as err:
+        Studio(url, "s3cret-token", timeout=5).find_project("News")
+    message = str(err.value)
+    assert "s3cret-token" not in message and "pa55word" not in message
+    assert "bad token ***" in message and "http://***@127.0.0.1" in message
+    assert err.value.__cause__ is None  # no chained exception that would quote the headers in a traceback

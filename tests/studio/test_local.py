@@ -14,7 +14,16 @@ from pathlib import Path
 import pytest
 
 from annotator.errors import StudioError
-from annotator.studio.local import CREDENTIALS, LocalStudio, Postgres, credentials, free_port, healthy, running
+from annotator.studio.local import (
+    CREDENTIALS,
+    LocalStudio,
+    Postgres,
+    credentials,
+    free_port,
+    healthy,
+    make_private,
+    running,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -62,6 +71,7 @@ def test_command_and_environment(tmp_path, monkeypatch):
 def test_demo_starts_reuses_and_stops(studio_template, tmp_path):
     data = tmp_path / ".studio"  # the default data directory, relative to the working directory
     shutil.copytree(studio_template, data, ignore=shutil.ignore_patterns("*.log", "*.pid"))
+    _loosen(data)  # as an older version left it: the database (which holds the token) readable by everyone
     port = free_port()
     demo = [sys.executable, "-m", "annotator.studio.demo", "--port", str(port)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("LABEL_STUDIO_")}
@@ -70,6 +80,8 @@ def test_demo_starts_reuses_and_stops(studio_template, tmp_path):
         first = subprocess.run([*demo, articles], check=False, capture_output=True, text=True, cwd=tmp_path, env=env)
         assert first.returncode == 0, first.stderr
         assert healthy(f"http://127.0.0.1:{port}") and running(data) is not None
+        _assert_private(data)  # after a start and a push: what Label Studio wrote since is private too
+        _assert_ssrf_guard_on(running(data))
         creds = json.loads((data / CREDENTIALS).read_text(encoding="utf-8"))
         assert f"http://127.0.0.1:{port}/projects/" in first.stdout and creds["username"] in first.stdout
         assert creds["token"] not in first.stdout + first.stderr and creds["password"] not in first.stdout
@@ -85,3 +97,89 @@ def test_demo_starts_reuses_and_stops(studio_template, tmp_path):
         stop = subprocess.run([*demo, "--stop"], check=False, capture_output=True, text=True, cwd=tmp_path, env=env)
     assert stop.stdout.strip() == "stopped Label Studio"
     assert not healthy(f"http://127.0.0.1:{port}") and running(data) is None
+
+
+def _loosen(data: Path) -> None:
+    data.chmod(0o755)
+    for path in data.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+def _assert_private(data: Path) -> None:
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    paths = list(data.rglob("*"))
+    assert data / "label_studio.sqlite3" in paths and data / "label-studio.log" in paths
+    loose = {str(p.relative_to(data)): oct(stat.S_IMODE(p.stat().st_mode)) for p in paths if not p.is_symlink()}
+    assert {k: v for k, v in loose.items() if v != ("0o700" if (data / k).is_dir() else "0o600")} == {}
+
+
+def _assert_ssrf_guard_on(found: tuple[int, str] | None) -> None:
+    import psutil
+
+    assert found is not None
+    envs = [p.environ() for p in [psutil.Process(found[0]), *psutil.Process(found[0]).children(recursive=True)]]
+    assert all(env.get("ML_BLOCK_LOCAL_IP") == "false" for env in envs)
+    assert all(env.get("SSRF_PROTECTION_ENABLED", "true") != "false" for env in envs)
+
+
+def test_the_ssrf_guard_stays_on_unless_loopback_webhooks_are_asked_for(tmp_path: Path) -> None:
+    assert LocalStudio(tmp_path / "d").env().get("SSRF_PROTECTION_ENABLED", "true") == "true"
+    assert LocalStudio(tmp_path / "d").env()["ML_BLOCK_LOCAL_IP"] == "false"
+    assert LocalStudio(tmp_path / "d", allow_loopback_webhooks=True).env()["SSRF_PROTECTION_ENABLED"] == "false"
+
+
+def test_make_private_fixes_modes_and_leaves_symlinks(tmp_path: Path) -> None:
+    data = tmp_path / "d"
+    (data / "media" / "upload").mkdir(parents=True)
+    (data / "label_studio.sqlite3").write_bytes(b"db")
+    (data / "media" / "upload" / "t.json").write_text("{}", encoding="utf-8")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("x", encoding="utf-8")
+    outside.chmod(0o644)
+    (data / "link").symlink_to(outside)
+    _loosen_no_links(data)
+    make_private(data)
+    assert stat.S_IMODE(outside.stat().st_mode) == 0o644  # not ours: not followed
+    (data / "link").unlink()
+    _assert_private_tree(data)
+
+
+def _loosen_no_links(data: Path) -> None:
+    data.chmod(0o755)
+    for path in data.rglob("*"):
+        if not path.is_symlink():
+            path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+def _assert_private_tree(data: Path) -> None:
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    for path in data.rglob("*"):
+        assert stat.S_IMODE(path.stat().st_mode) == (0o700 if path.is_dir() else 0o600), path
+
+
+def test_a_url_import_cannot_read_a_local_address(studio_server, sdk, title, tmp_path):
+    """SSRF protection on: a task import from http://127.0.0.1/... is refused; the file's content is not echoed."""
+    import threading
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    import httpx
+
+    (tmp_path / "secret.json").write_text(json.dumps([{"text": "internal-secret-4711"}]), encoding="utf-8")
+    handler = partial(SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        project = sdk.projects.create(title=title)
+        answer = httpx.post(
+            f"{studio_server.url}/api/projects/{project.id}/import",
+            headers={"Authorization": f"Token {studio_server.token}"},
+            data={"url": f"http://127.0.0.1:{server.server_address[1]}/secret.json"},
+            timeout=60,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert answer.status_code >= 400, answer.text
+    assert "internal-secret-4711" not in answer.text
+    assert sdk.projects.get(id=project.id).task_number in (0, None)
