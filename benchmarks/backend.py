@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -28,6 +29,8 @@ from pathlib import Path
 
 import httpx
 import psutil
+
+from annotator.backend.guard import TOKEN_FILE, read_credentials
 
 ROOT = Path(__file__).resolve().parents[1]
 ANNOTATOR = str(Path(sys.executable).parent / "annotator")
@@ -76,11 +79,13 @@ def latency_inprocess(model: object, texts: list[str], batch: int, n: int) -> li
     return out
 
 
-async def concurrent_load(url: str, texts: list[str], clients: int, per_client: int) -> tuple[float, list[float], int]:
+async def concurrent_load(
+    url: str, texts: list[str], clients: int, per_client: int, auth: tuple[str, str] | None
+) -> tuple[float, list[float], int]:
     latencies: list[float] = []
     errors = 0
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60, auth=auth) as client:
 
         async def worker(c: int) -> None:
             nonlocal errors
@@ -134,7 +139,9 @@ def main() -> int:
     model = load_model(args.model)
     port = _port()
     url = f"http://127.0.0.1:{port}"
+    models_dir = tempfile.mkdtemp(prefix="annotator-bench-")  # serve generates its secret there
     cmd = [ANNOTATOR, "serve", "--port", str(port), "--no-retrain", "--log-level", "warning"]
+    cmd += ["--models-dir", models_dir]
     cmd += ["--model", args.model] if args.model else []
     server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
@@ -149,19 +156,21 @@ def main() -> int:
                 raise SystemExit("annotator serve did not start:\n" + (server.stderr.read() if server.stderr else ""))
             time.sleep(0.1)
         proc = psutil.Process(server.pid)
-        with httpx.Client(base_url=url, timeout=60) as client:
+        auth = read_credentials(Path(models_dir) / TOKEN_FILE)  # as Label Studio sends them: basic auth
+        with httpx.Client(base_url=url, timeout=60, auth=auth) as client:
             latency_http(client, texts, 1, 20)  # warm up
             one = latency_http(client, texts, 1, args.requests)
             hundred = latency_http(client, texts, 100, args.batches)
         one_local = latency_inprocess(model, texts, 1, args.requests)
         hundred_local = latency_inprocess(model, texts, 100, args.batches)
         cpu0 = sum(proc.cpu_times()[:2])
-        wall, loaded, errors = asyncio.run(concurrent_load(url, texts, args.clients, args.per_client))
+        wall, loaded, errors = asyncio.run(concurrent_load(url, texts, args.clients, args.per_client, auth))
         server_cpu = sum(proc.cpu_times()[:2]) - cpu0
         peak = proc.memory_info().rss / 2**20
     finally:
         server.terminate()
         server.wait(timeout=30)
+        shutil.rmtree(models_dir, ignore_errors=True)
     with tempfile.TemporaryDirectory(prefix="bench-retrain-") as tmp:
         train_wall, train_cpu = retrain_time(args.labels, tmp)
 

@@ -18,7 +18,13 @@ Endpoints (JSON in and out):
     sentences that teach the model most first.
 ``POST /webhook``
     ``ANNOTATION_CREATED`` / ``ANNOTATION_UPDATED`` (counted; every ``retrain_every`` of them start a retraining)
-    and ``START_TRAINING`` (starts one now). Retraining runs in the background; predictions go on meanwhile.
+    and ``START_TRAINING`` (starts one now). Retraining runs in the background; predictions go on meanwhile. A project
+    id is asked of Label Studio before it is kept (404 if it has no such project), and at most
+    :data:`MAX_PROJECTS` are kept.
+
+Every endpoint but ``/health`` needs the credentials of :class:`Settings` (401 otherwise); every request, ``/health``
+too, needs a ``Host`` of this backend and no foreign ``Origin`` (403, :mod:`annotator.backend.guard`). A client that
+goes away before its body is read is one INFO line in the log.
 
 Malformed requests get a 4xx ``{"error": ...}`` naming the field; unexpected failures a 500 ``{"error": ...}``
 (logged with their traceback, never sent). The checks are :mod:`annotator.backend.checks`'s, the model being served
@@ -27,15 +33,17 @@ and the batching of requests :mod:`annotator.backend.serving`'s.
 
 from __future__ import annotations
 
-import base64
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.middleware import Middleware
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -48,6 +56,8 @@ from annotator.backend.checks import (
     task_texts,
     text_key,
 )
+from annotator.backend.guard import HostGuard
+from annotator.backend.server import serve
 from annotator.backend.serving import Batcher, Live, ModelHolder
 from annotator.errors import AnnotatorError
 from annotator.labels import label_set
@@ -58,6 +68,8 @@ log = logging.getLogger("annotator.backend.app")
 
 MODEL_CLASS = "annotator"
 TRAINING_ACTIONS = ("ANNOTATION_CREATED", "ANNOTATION_UPDATED", "START_TRAINING")
+#: the most projects the backend keeps (those it predicts for, those it retrains from)
+MAX_PROJECTS = 32
 _REASONS = {404: "no such endpoint", 405: "method not allowed"}
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -71,7 +83,13 @@ class Trainer(Protocol):
     def status(self) -> dict[str, Any]: ...
 
 
-def create_app(holder: ModelHolder, settings: Settings | None = None, *, trainer: Trainer | None = None) -> Starlette:
+def create_app(
+    holder: ModelHolder,
+    settings: Settings | None = None,
+    *,
+    trainer: Trainer | None = None,
+    project_exists: Callable[[int], bool] | None = None,
+) -> Starlette:
     """The ASGI app serving ``holder``'s model.
 
     Parameters
@@ -82,18 +100,27 @@ def create_app(holder: ModelHolder, settings: Settings | None = None, *, trainer
         Authentication and request limits (default: none and the defaults of :class:`Settings`).
     trainer
         Receives annotation and training events; None: the backend only predicts (``START_TRAINING`` gets 409).
+    project_exists
+        ``project id -> bool``: whether Label Studio has the project (may raise
+        :class:`~annotator.errors.AnnotatorError` when it cannot tell); asked once per project before a webhook's
+        project is kept. None: every id is taken as it comes.
     """
-    endpoints = _Endpoints(holder, settings or Settings(), trainer)
+    settings = settings or Settings()
+    endpoints = _Endpoints(holder, settings, trainer, project_exists)
     guarded = endpoints.guarded
     routes = [
-        Route("/", guarded(endpoints.health), methods=["GET"]),
-        Route("/health", guarded(endpoints.health), methods=["GET"]),
+        Route("/", guarded(endpoints.health, public=True), methods=["GET"]),
+        Route("/health", guarded(endpoints.health, public=True), methods=["GET"]),
         Route("/status", guarded(endpoints.status), methods=["GET"]),
         Route("/setup", guarded(endpoints.setup), methods=["POST"]),
         Route("/predict", guarded(endpoints.predict), methods=["POST"]),
         Route("/webhook", guarded(endpoints.webhook), methods=["POST"]),
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: _not_found, Exception: _server_error})
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(HostGuard, hosts=settings.hosts, port=settings.port)],
+        exception_handlers={HTTPException: _not_found, Exception: _server_error},
+    )
     app.state.holder = holder
     app.state.projects = endpoints.projects
     return app
@@ -103,29 +130,56 @@ class _Endpoints:
     """The handlers of one app, and what they share: the model, the settings, the trainer, the batcher and the
     projects this backend has been set up for or heard from (their model_version follows ours)."""
 
-    def __init__(self, holder: ModelHolder, settings: Settings, trainer: Trainer | None) -> None:
+    def __init__(
+        self,
+        holder: ModelHolder,
+        settings: Settings,
+        trainer: Trainer | None,
+        project_exists: Callable[[int], bool] | None,
+    ) -> None:
         self.holder = holder
         self.settings = settings
         self.trainer = trainer
-        self.expected_auth = None
-        if settings.basic_auth is not None:
-            user, password = settings.basic_auth
-            self.expected_auth = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+        self.project_exists = project_exists
         self.default_key = text_key(label_set().config)
         self.batcher = Batcher()
-        self.projects: set[int] = set()
+        # the most recent last, at most MAX_PROJECTS each: the projects heard from, those Label Studio confirmed
+        self.projects: OrderedDict[int, None] = OrderedDict()
+        self.confirmed: OrderedDict[int, None] = OrderedDict()
         self._projects_lock = threading.Lock()
 
-    def remember(self, project: int | None) -> None:
-        if project is not None:
-            with self._projects_lock:
-                self.projects.add(project)
+    def remember(self, project: int | None, where: OrderedDict[int, None] | None = None) -> None:
+        if project is None:
+            return
+        kept = self.projects if where is None else where
+        with self._projects_lock:
+            kept[project] = None
+            kept.move_to_end(project)
+            while len(kept) > MAX_PROJECTS:
+                kept.popitem(last=False)
 
-    def guarded(self, handler: Handler) -> Handler:
-        """``handler`` behind the authentication check, its refusals turned into 4xx JSON bodies."""
+    async def known(self, project: int) -> bool:
+        """Whether Label Studio has ``project`` (asked once; a failure to ask is a 503, and is not kept)."""
+        check = self.project_exists
+        with self._projects_lock:
+            if check is None or project in self.confirmed:
+                return True
+        try:
+            exists = await run_in_threadpool(check, project)
+        except AnnotatorError as exc:
+            raise BadRequestError(503, f"cannot check project {project} with Label Studio: {exc}") from exc
+        if exists:
+            self.remember(project, self.confirmed)
+        return exists
+
+    def guarded(self, handler: Handler, *, public: bool = False) -> Handler:
+        """``handler`` behind the authentication check (unless ``public``), its refusals turned into 4xx JSON
+        bodies."""
+        credentials = self.settings.basic_auth
 
         async def endpoint(request: Request) -> Response:
-            if self.expected_auth is not None and not auth_ok(request.headers.get("authorization"), self.expected_auth):
+            authorization = request.headers.get("authorization")
+            if not public and credentials is not None and not auth_ok(authorization, credentials):
                 return JSONResponse(
                     {"error": "authentication required"},
                     status_code=401,
@@ -137,6 +191,9 @@ class _Endpoints:
                 return JSONResponse({"error": exc.message}, status_code=exc.status)
             except AnnotatorError as exc:
                 return JSONResponse({"error": str(exc)}, status_code=422)
+            except ClientDisconnect:
+                log.info("%s %s: the client went away before its request was read", request.method, request.url.path)
+                return Response(status_code=400)
 
         return endpoint
 
@@ -196,11 +253,13 @@ class _Endpoints:
             return JSONResponse({"status": "ignored", "action": action})
         if project is None:
             raise BadRequestError(422, f"{action}: field 'project' must carry the project id")
-        self.remember(project)
         if self.trainer is None:
             if action == "START_TRAINING":
                 raise BadRequestError(409, "retraining is off: the backend reaches no Label Studio to read labels from")
             return JSONResponse({"status": "ignored", "action": action, "reason": "retraining is off"})
+        if not await self.known(project):
+            raise BadRequestError(404, f"{action}: Label Studio has no project {project}")
+        self.remember(project)
         state = self.trainer.notify(action, project)
         return JSONResponse({"status": state, "action": action, "model_version": self.holder.model_version})
 
@@ -213,10 +272,3 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 async def _server_error(request: Request, exc: Exception) -> Response:
     log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
     return JSONResponse({"error": f"internal error ({type(exc).__name__}); see the backend's log"}, 500)
-
-
-def serve(app: Starlette, *, host: str = "127.0.0.1", port: int = 9090, log_level: str = "info") -> None:
-    """Run ``app`` with uvicorn until interrupted."""
-    import uvicorn
-
-    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)

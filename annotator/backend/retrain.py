@@ -1,10 +1,12 @@
 """Retraining while annotators work: fetch a project's labels, train on them plus the seed corpus in another
 process, save the new model as a versioned artefact and swap it into the running backend.
 
-One background thread runs the trainings one at a time; requests that arrive meanwhile are coalesced into the next
-one. The fit itself runs in a separate process (spawned once, kept warm), so the backend's predictions keep their
-CPU time and never wait on it. Whatever fails (Label Studio unreachable, too few labels, a save error, the training
-process killed) leaves the served model as it was; the reason is logged and kept in :meth:`Retrainer.status`.
+One background thread runs the trainings one at a time, at most one start per ``min_interval``; requests that
+arrive meanwhile are coalesced into the next one. The fit itself runs in a separate process (spawned once, kept
+warm), so the backend's predictions keep their CPU time and never wait on it. Whatever fails (Label Studio
+unreachable, too few labels, a save error, the training process killed) leaves the served model as it was; the
+reason is logged and kept in :meth:`Retrainer.status`. A project whose labels cannot be read is left out of the
+training and forgotten; the others are trained on.
 """
 
 from __future__ import annotations
@@ -170,6 +172,9 @@ class Retrainer:
         project's ``model_version`` equal to the backend's (so Label Studio shows the new predictions).
     every
         Annotation events per retraining; ``START_TRAINING`` starts one regardless.
+    min_interval
+        Seconds from the start of one training to the start of the next: requests that come sooner wait, all
+        joined into one (so a flood of requests costs one training per interval, never a queue of them).
 
     The fits run in a :class:`TrainingProcess`, started here and replaced when it dies; :meth:`close` stops it and
     the training thread (a retrainer that is never closed leaves nothing behind either: the thread is a daemon and
@@ -186,6 +191,7 @@ class Retrainer:
         load: Callable[[str], Predictor],
         publish: Callable[[int, str, str], None] | None = None,
         every: int = 10,
+        min_interval: float = 10.0,
     ) -> None:
         if every < 1:
             raise ValueError(f"every must be at least 1; got {every}")
@@ -196,6 +202,8 @@ class Retrainer:
         self.load = load
         self.publish = publish
         self.every = every
+        self.min_interval = min_interval
+        self._next_start = 0.0  # time.monotonic() before which no training starts
         self._process = TrainingProcess(warm=_warm)
         self._s = _State()
         self._projects: set[int] = set()
@@ -281,8 +289,11 @@ class Retrainer:
             with self._cond:
                 while not self._s.pending and not self._stop:
                     self._cond.wait()
+                while not self._stop and (left := self._next_start - time.monotonic()) > 0:
+                    self._cond.wait(left)  # too soon after the last start: more requests may join this one
                 if self._stop:
                     return
+                self._next_start = time.monotonic() + self.min_interval
                 projects = sorted(self._s.pending)
                 self._s.pending.clear()
                 self._s.state = "training"
@@ -313,11 +324,29 @@ class Retrainer:
                 self._s.last_finished = time.time()
                 self._cond.notify_all()
 
+    def _fetch_all(self, projects: Sequence[int]) -> tuple[list[Labelled], list[int]]:
+        """The labels of every project that gives them, and those projects: one that fails (deleted, unreadable)
+        is logged, forgotten and left out; only if all fail is the training a failure."""
+        labelled: list[Labelled] = []
+        read: list[int] = []
+        failed: list[AnnotatorError] = []
+        for project in projects:
+            try:
+                labelled.extend(self.fetch(project))
+            except AnnotatorError as exc:
+                log.warning("left project %s out of the retraining: %s", project, exc)
+                failed.append(exc)
+                with self._cond:
+                    self._projects.discard(project)
+            else:
+                read.append(project)
+        if failed and not read:
+            raise failed[0]
+        return labelled, read
+
     def _train(self, projects: Sequence[int]) -> tuple[str, int, float]:
         started = time.perf_counter()
-        labelled: list[Labelled] = []
-        for project in projects:
-            labelled.extend(self.fetch(project))
+        labelled, projects = self._fetch_all(projects)
         texts, labels, articles = training_set(self.seed, labelled)
         log.info("retraining on %d project label(s) plus %d seed sentence(s)", len(labelled), len(self.seed))
         extra = {"trained_on": {"seed": len(self.seed), "project_labels": len(labelled), "projects": list(projects)}}

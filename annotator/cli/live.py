@@ -4,15 +4,22 @@ Parse arguments, call the library.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
+from annotator.cli._serve import (
+    credentials,
+    hosts_for,
+    poller_for,
+    project_check,
+    retrainer_for,
+    studio_to_retrain_from,
+)
 from annotator.cli._util import (
     CONTEXT,
-    MissingExtraError,
     columns_from,
     connect,
     connection_options,
@@ -41,7 +48,11 @@ BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
     envvar="ANNOTATOR_BACKEND_AUTH",
     show_envvar=True,
     metavar="USER:PASS",
-    help="Require HTTP basic auth (enter the same in Label Studio's model settings).",
+    help="Require these credentials instead of the generated secret (--models-dir/backend-token).",
+)
+@click.option("--no-auth", is_flag=True, help="Require no credentials (only with --host 127.0.0.1).")
+@click.option(
+    "--allow-host", "allowed_hosts", multiple=True, metavar="NAME", help="Another Host to accept (repeatable)."
 )
 @connection_options
 @click.option(
@@ -89,6 +100,8 @@ def serve_cmd(
     host: str,
     port: int,
     basic_auth: str | None,
+    no_auth: bool,
+    allowed_hosts: tuple[str, ...],
     url: str | None,
     token: str | None,
     seed_paths: tuple[str, ...],
@@ -109,6 +122,9 @@ def serve_cmd(
     with none to reach, or with --no-retrain, the backend only predicts. Attach it to a project with
     `annotator connect`.
 
+    Every endpoint but /health needs user "annotator" and the secret in --models-dir/backend-token (made on the
+    first start, 0600, never printed; `annotator connect` enters them). Requests must name 127.0.0.1 or --host.
+
     Example: annotator serve --port 9090 --url http://127.0.0.1:8080 --token-file ~/.label-studio-token
     """
     import logging
@@ -119,18 +135,18 @@ def serve_cmd(
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))  # one line per request
-    auth = parse_auth(basic_auth)
+    models = Path(models_dir)
+    auth, note = credentials(basic_auth, no_auth, host, models)
     predictor = load_predictor(model)
     holder = ModelHolder(predictor)
-    studio = None if no_retrain else _studio_to_retrain_from(url, token)
-    retrainer = None
-    if studio is not None:
-        retrainer = _retrainer(holder, studio, seed_paths, Path(models_dir), retrain_every, auth=auth, refresh=refresh)
-    app = create_app(holder, Settings(basic_auth=auth), trainer=retrainer)
-    poller = _poller(studio, retrainer, app, poll_seconds)
+    studio = None if no_retrain else studio_to_retrain_from(url, token)
+    retrainer = studio and retrainer_for(holder, studio, seed_paths, models, retrain_every, auth=auth, refresh=refresh)
+    settings = Settings(basic_auth=auth, hosts=hosts_for(host, allowed_hosts), port=port)
+    app = create_app(holder, settings, trainer=retrainer, project_exists=studio and project_check(studio))
+    poller = poller_for(studio, retrainer, app, poll_seconds)
     mode = f"retraining every {retrain_every} annotations" if retrainer else "predicting only"
     how = f" (polling for them every {poll_seconds:g} s)" if poller else ""
-    click.echo(f"serving model {predictor.model_version} on http://{host}:{port}, {mode}{how}", err=True)
+    click.echo(f"serving model {predictor.model_version} on http://{host}:{port}, {mode}{how}\n{note}", err=True)
     try:
         serve(app, host=host, port=port, log_level=log_level)
     finally:
@@ -140,74 +156,18 @@ def serve_cmd(
             retrainer.close()
 
 
-def _poller(studio: Any, retrainer: Any, app: Any, seconds: float) -> Any:
-    """The poller that feeds ``retrainer`` the annotations of the projects the backend serves (set up for,
-    asked for predictions by, or heard from); None without retraining or with ``--poll-seconds 0``."""
-    if retrainer is None or seconds <= 0:
-        return None
-    from annotator.backend.poll import Poller
-
-    def projects() -> set[int]:
-        return set(getattr(app.state, "projects", ())) | set(retrainer.projects())
-
-    return Poller(studio, retrainer.notify, projects, interval=seconds)
-
-
-def _studio_to_retrain_from(url: str | None, token: str | None) -> Any:
-    """The Label Studio client retraining reads labels from; None (with a note) when none answers and none was
-    asked for explicitly."""
-    try:
-        return connect(url, token)
-    except (StudioError, MissingExtraError) as exc:
-        if url or token:  # asked for explicitly: that is an error
-            raise
-        click.echo(f"no Label Studio to retrain from ({exc}); predicting only", err=True)
-        return None
-
-
-def _retrainer(
-    holder: Any,
-    studio: Any,
-    seed_paths: Sequence[str | Path],
-    models_dir: Path,
-    every: int,
-    *,
-    auth: tuple[str, str] | None,
-    refresh: bool,
-) -> Any:
-    """A retrainer that swaps new models into ``holder`` and publishes each new version to the project."""
-    from annotator.backend.retrain import Retrainer, project_labels, read_seed
-    from annotator.classifier.artefacts import load_predictor
-    from annotator.resources import seed_files
-
-    try:
-        seed = read_seed(seed_paths or seed_files())
-    except InputError as err:
-        if Path(err.where).exists():
-            raise
-        raise InputError(err.where, f"{err.reason}; pass --seed") from None
-
-    def publish(project: int, old: str, new: str) -> None:
-        studio.set_backend_version(project, old, new, basic_auth=auth)
-        if refresh:
-            studio.refresh_predictions(project, new)
-
-    return Retrainer(
-        holder,
-        fetch=lambda project: project_labels(studio, project),
-        seed=seed,
-        models_dir=models_dir,
-        load=load_predictor,
-        publish=publish,
-        every=every,
-    )
-
-
 @click.command("connect", context_settings=CONTEXT)
 @click.option("--project", "title", required=True, help="Project title.")
 @click.option("--backend", "backend_url", required=True, help="URL of the running `annotator serve`.")
 @click.option(
     "--basic-auth", envvar="ANNOTATOR_BACKEND_AUTH", show_envvar=True, metavar="USER:PASS", help="If serve has it."
+)
+@click.option(
+    "--backend-token-file",
+    type=click.Path(dir_okay=False),
+    default=f"{DEFAULT_MODELS_DIR}/backend-token",
+    show_default=True,
+    help="The backend's secret (serve's --models-dir/backend-token); not used with --basic-auth or when missing.",
 )
 @click.option(
     "--uncertainty-sampling",
@@ -219,6 +179,7 @@ def connect_cmd(
     title: str,
     backend_url: str,
     basic_auth: str | None,
+    backend_token_file: str,
     uncertainty_sampling: bool,
     url: str | None,
     token: str | None,
@@ -233,7 +194,10 @@ def connect_cmd(
     project = studio.find_project(title)
     if project is None:
         raise StudioError(f"no project titled {title!r}; create it with `annotator push`")
-    version = studio.connect_backend(project.id, backend_url, basic_auth=parse_auth(basic_auth))
+    from annotator.backend.guard import read_credentials
+
+    auth = parse_auth(basic_auth) or read_credentials(backend_token_file)
+    version = studio.connect_backend(project.id, backend_url, basic_auth=auth)
     if uncertainty_sampling:
         studio.update_project(project.id, sampling=UNCERTAINTY_SAMPLING)
     click.echo(f"project {title!r} (id {project.id}) now uses the backend at {backend_url}, model {version}", err=True)

@@ -203,12 +203,15 @@ def test_webhook_without_retraining_ignores_annotations_and_refuses_training(ser
     assert r.status_code == 409 and "reaches no Label Studio" in r.json()["error"]
 
 
-def test_basic_auth_is_required_when_set(model: Model) -> None:
+def test_basic_auth_is_required_when_set_on_every_endpoint_but_health(model: Model) -> None:
     app = create_app(ModelHolder(model), Settings(basic_auth=("ls", "s3cret")))
     good = "Basic " + base64.b64encode(b"ls:s3cret").decode()
     bad = "Basic " + base64.b64encode(b"ls:wrong").decode()
     with Server(app) as server:
-        assert httpx.get(server.url + "/health").status_code == 401
+        assert httpx.get(server.url + "/health").status_code == 200  # Label Studio's connection check
+        assert httpx.get(server.url + "/status").status_code == 401
+        assert httpx.post(server.url + "/webhook", json={"action": "START_TRAINING", "project": 1}).status_code == 401
+        assert httpx.post(server.url + "/setup", json={"project": 1}).status_code == 401
         r = httpx.post(server.url + "/predict", json=_tasks(SENTENCES[:1]), headers={"Authorization": bad})
         assert r.status_code == 401 and r.headers["www-authenticate"].startswith("Basic")
         assert httpx.get(server.url + "/health", auth=("ls", "s3cret")).json()["status"] == "UP"
@@ -413,3 +416,84 @@ def test_concurrent_requests_share_model_calls_and_a_bad_one_fails_alone(model: 
     # batch are one call per request of that batch)
     assert len([n for n in slow.calls if n > 1]) >= 1
     assert sum(slow.calls) < 16 * 2
+
+
+# -- webhooks from anyone: project ids checked, kept in a bounded set, trainings coalesced ----------------------
+
+
+def test_a_webhook_project_is_checked_with_label_studio_before_it_is_kept(model: Model, tmp_path: Path) -> None:
+    asked: list[int] = []
+    fetched: list[int] = []
+
+    def exists(project: int) -> bool:
+        asked.append(project)
+        if project == 13:
+            raise StudioError("cannot reach Label Studio at http://127.0.0.1:1 (reading project 13): refused")
+        return project < 100
+
+    def fetch(project: int) -> list[tuple[str, str]]:
+        fetched.append(project)
+        raise StudioError("not in this test")
+
+    holder = ModelHolder(model)
+    retrainer = Retrainer(holder, fetch=fetch, seed=[], models_dir=tmp_path, load=load_model, every=1000)
+    hook = {"action": "ANNOTATION_CREATED"}
+    try:
+        with Server(create_app(holder, trainer=retrainer, project_exists=exists)) as server:
+            invented = [httpx.post(server.url + "/webhook", json={**hook, "project": p}) for p in range(100, 400)]
+            unreachable = httpx.post(server.url + "/webhook", json={**hook, "project": 13})
+            real = [httpx.post(server.url + "/webhook", json={**hook, "project": 20 + p % 40}) for p in range(80)]
+            projects = httpx.get(server.url + "/status").json()["projects"]
+    finally:
+        retrainer.close()
+    assert {r.status_code for r in invented} == {404}
+    assert invented[0].json()["error"] == "ANNOTATION_CREATED: Label Studio has no project 100"
+    assert unreachable.status_code == 503 and "cannot check project 13" in unreachable.json()["error"]
+    assert {r.status_code for r in real} == {200}
+    assert asked.count(100) == 1 and asked.count(13) == 1  # an unknown id is not kept: asked each time it comes
+    assert len(projects) == 32 and not set(projects) & {13, *range(100, 400)}  # bounded; none invented
+    assert retrainer.status()["events_since_training"] == 80
+    assert fetched == []
+
+
+def test_training_requests_are_coalesced_while_one_runs(model: Model, tmp_path: Path) -> None:
+    """20 START_TRAINING in a row: one training starts, one more (not before min_interval) for all the others."""
+    fetched: list[int] = []
+
+    def fetch_nothing(project: int) -> list[tuple[str, str]]:
+        fetched.append(project)
+        raise StudioError("not in this test")
+
+    holder = ModelHolder(model)
+    retrainer = Retrainer(holder, fetch=fetch_nothing, seed=[], models_dir=tmp_path, load=load_model, min_interval=4)
+    try:
+        with Server(create_app(holder, trainer=retrainer)) as server, httpx.Client(base_url=server.url) as client:
+            for _ in range(20):
+                r = client.post("/webhook", json={"action": "START_TRAINING", "project": 2})
+                assert r.json()["status"] == "queued"
+                time.sleep(0.1)  # a request every 0.1 s, each longer than a training (they fail at once here)
+            assert retrainer.wait_idle(30)
+    finally:
+        retrainer.close()
+    assert 1 <= retrainer.status()["failures"] <= 2
+    assert len(fetched) <= 2
+
+
+def test_one_project_that_fails_leaves_the_others_to_train_on(model: Model, tmp_path: Path) -> None:
+    def fetch(project: int) -> list[tuple[str, str]]:
+        if project == 666:
+            raise StudioError("Label Studio at http://127.0.0.1:8080 failed exporting project 666: HTTP 404")
+        return [(s, "contested") for s in SENTENCES]
+
+    holder = ModelHolder(model)
+    retrainer = Retrainer(holder, fetch=fetch, seed=_seed(), models_dir=tmp_path, load=load_model)
+    try:
+        retrainer.notify("START_TRAINING", 666)
+        retrainer.notify("START_TRAINING", 5)
+        assert retrainer.wait_idle(180)
+        status = retrainer.status()
+    finally:
+        retrainer.close()
+    assert status["state"] == "idle" and status["failures"] == 0, status["last_error"]
+    assert status["last_labels"] == len(SENTENCES) and holder.model_version != model.model_version
+    assert load_model(tmp_path / holder.model_version).card["trained_on"]["projects"] == [5]

@@ -4,9 +4,19 @@ same through HTTP."""
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
-from annotator.backend.checks import BadRequestError, Settings, auth_ok, project_id, task_texts, text_key
+from annotator.backend.checks import (
+    BadRequestError,
+    Settings,
+    _ConfigCache,
+    auth_ok,
+    project_id,
+    task_texts,
+    text_key,
+)
 from annotator.labels import label_set
 
 
@@ -56,9 +66,37 @@ def test_task_texts_in_order_and_each_refusal_names_the_task() -> None:
     assert caught.value.status == 413
 
 
-def test_auth_ok_only_for_the_exact_header() -> None:
-    expected = "Basic bHM6czNjcmV0"
-    assert auth_ok(expected, expected)
-    assert not auth_ok(None, expected)
-    assert not auth_ok("Basic bHM6czNjcmV1", expected)
-    assert not auth_ok("Basic ☃", expected)  # not latin-1: refused, not an error
+def test_auth_ok_for_basic_auth_with_both_parts_or_the_secret_as_a_token() -> None:
+    credentials = ("ls", "s3cret")
+    assert auth_ok("Basic " + base64.b64encode(b"ls:s3cret").decode(), credentials)  # what Label Studio sends
+    assert auth_ok("Token s3cret", credentials)
+    assert auth_ok("bearer s3cret", credentials)
+    assert not auth_ok(None, credentials)
+    assert not auth_ok("", credentials)
+    assert not auth_ok("Basic " + base64.b64encode(b"ls:s3cres").decode(), credentials)
+    assert not auth_ok("Basic " + base64.b64encode(b"lt:s3cret").decode(), credentials)
+    assert not auth_ok("Basic " + base64.b64encode(b"s3cret").decode(), credentials)  # no user part
+    assert not auth_ok("Token s3cre", credentials)
+    assert not auth_ok("Digest s3cret", credentials)
+    assert not auth_ok("Basic ☃", credentials)  # not base64: refused, not an error
+    assert not auth_ok("Token ☃", credentials)
+
+
+def test_task_texts_refuses_a_text_over_the_limit() -> None:
+    assert task_texts([{"data": {"text": "x" * 10}}], "text", Settings(max_text=10)) == [("x" * 10, "")]
+    for data in ({"text": "x" * 11}, {"text": "x", "prev": "p" * 11}):
+        with pytest.raises(BadRequestError, match="a text of 11 characters; the limit is 10") as caught:
+            task_texts([{"id": 5, "data": data}], "text", Settings(max_text=10))
+        assert caught.value.status == 413
+
+
+def test_the_label_config_cache_is_bounded_in_characters() -> None:
+    cache = _ConfigCache(budget=100, largest=60)
+    cache.put("a" * 50, "a")
+    cache.put("b" * 40, "b")
+    cache.put("c" * 61, "c")  # larger than `largest`: never kept
+    assert (cache.get("a" * 50), cache.get("b" * 40), cache.get("c" * 61)) == ("a", "b", None)
+    cache.get("a" * 50)
+    cache.put("d" * 30, "d")  # over the budget: the least recently used ("b"; "a" was just read) goes
+    assert cache.size <= 100
+    assert cache.get("b" * 40) is None and cache.get("a" * 50) == "a" and cache.get("d" * 30) == "d"

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
+from annotator.backend.guard import TOKEN_FILE, read_credentials
 from annotator.classifier.artefacts import load_model
 from annotator.labels import CHOICES_NAME, TEXT_NAME, labels
 from annotator.predictions import predict_after
@@ -38,9 +39,10 @@ class Backend:
     process: subprocess.Popen[bytes]
     log: Path
     models_dir: Path
+    auth: tuple[str, str] | None = None  # the credentials serve requires (its generated secret by default)
 
     def status(self) -> dict[str, Any]:
-        return dict(httpx.get(self.url + "/status", timeout=30).json())
+        return dict(httpx.get(self.url + "/status", auth=self.auth, timeout=30).json())
 
     def wait_trained(self, trainings: int, timeout: float = 300) -> dict[str, Any]:
         """Poll /status until ``trainings`` trainings succeeded and none is queued or running."""
@@ -72,7 +74,8 @@ def start_backend(studio_server: Any, model_dir: Path, tmp_path: Path) -> Iterat
         deadline = time.monotonic() + 120
         while True:
             try:
-                if httpx.get(backend.url + "/health", timeout=2).status_code in (200, 401):  # 401: basic auth on
+                if httpx.get(backend.url + "/health", timeout=2).status_code == 200:  # /health needs no credentials
+                    backend.auth = read_credentials(models_dir / TOKEN_FILE)
                     return backend
             except httpx.HTTPError:
                 pass
@@ -104,8 +107,9 @@ def _push(title: str, cli_env: dict[str, str]) -> None:
 
 
 def _connect(title: str, backend: Backend, cli_env: dict[str, str], *extra: str) -> subprocess.CompletedProcess[str]:
+    secret = ["--backend-token-file", str(backend.models_dir / TOKEN_FILE)]
     return subprocess.run(
-        [ANNOTATOR, "connect", "--project", title, "--backend", backend.url, *extra],
+        [ANNOTATOR, "connect", "--project", title, "--backend", backend.url, *extra, *secret],
         env=cli_env,
         capture_output=True,
         text=True,
@@ -224,7 +228,7 @@ def test_load_while_retraining_gets_no_errors(
 
     clients, per_client = 32, 64
     started = time.time()
-    statuses, versions = asyncio.run(_load(backend.url, texts, clients, per_client))
+    statuses, versions = asyncio.run(_load(backend.url, texts, clients, per_client, backend.auth))
     training = backend.wait_trained(1)
     assert Counter(statuses) == {200: clients * per_client}
     # the training was under way when the load began (its state was "training") and ended after that
@@ -233,11 +237,13 @@ def test_load_while_retraining_gets_no_errors(
     assert versions <= {old, training["last_version"]}
 
 
-async def _load(url: str, texts: list[str], clients: int, per_client: int) -> tuple[list[int], set[str]]:
+async def _load(
+    url: str, texts: list[str], clients: int, per_client: int, auth: tuple[str, str] | None
+) -> tuple[list[int], set[str]]:
     statuses: list[int] = []
     versions: set[str] = set()
     limits = httpx.Limits(max_connections=clients)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=120) as client:
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=120, auth=auth) as client:
 
         async def worker(c: int) -> None:
             for i in range(per_client):
@@ -256,7 +262,8 @@ def test_basic_auth_reaches_predictions_and_webhooks(
     start_backend: Callable[..., Backend], sdk: Any, title: str, cli_env: dict[str, str]
 ) -> None:
     backend = start_backend("--basic-auth", "ls:s3cret", "--retrain-every", "100")
-    assert httpx.get(backend.url + "/health").status_code == 401
+    assert httpx.get(backend.url + "/status").status_code == 401
+    assert not (backend.models_dir / TOKEN_FILE).exists()  # --basic-auth instead of a generated secret
     auth = ("ls", "s3cret")
     version = httpx.get(backend.url + "/health", auth=auth).json()["model_version"]
     push = [ANNOTATOR, "push", str(ARTICLE), "--project", title, "--no-model"]
