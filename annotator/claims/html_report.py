@@ -26,7 +26,8 @@ from annotator.claims.articles import Corpus
 from annotator.claims.claimreview import claimreview, contested_rows
 from annotator.claims.ledger import LedgerResult, label_names
 from annotator.io import Row
-from annotator.io.write import atomic_path, escape_cell
+from annotator.io.atomic import atomic_path
+from annotator.io.write import escape_cell
 from annotator.labels import CONTESTED
 from annotator.resources import schema_path
 

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 from annotator.errors import InputError
 
@@ -37,6 +38,23 @@ class Article:
     published: str | None = None
     origin: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.url = web_url(self.url)  # a javascript: or data: URL never reaches an export
+
+
+def web_url(value: str | None) -> str | None:
+    """``value`` if it is an http(s) URL with a host, else None: a ``javascript:``, ``data:``, ``file:`` or
+    scheme-less value (or one with whitespace or control characters inside, which browsers strip before reading the
+    scheme) is dropped, so that no export (rows, ledger, report, ClaimReview) carries a link that runs code."""
+    url = (value or "").strip()
+    if not url or any(c <= " " or c == "\x7f" for c in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unbalanced [ in the host
+        return None
+    return url if parts.scheme.lower() in ("http", "https") and parts.hostname else None
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Write row streams as JSONL, CSV or Parquet (or a JSON array): to standard output, or atomically to a file
 (a temporary file in the same directory, renamed over the target once complete). A character device or a FIFO is
-written in place, never replaced (:func:`atomic_path`); a failed write is one :class:`~annotator.errors.OutputError`.
+written in place, never replaced (:mod:`annotator.io.atomic`); a failed write is one
+:class:`~annotator.errors.OutputError`.
 
 Writing is two steps, so that rows can be encoded where they are made (a worker process) and written where the
 file is (the driver): :func:`encode` turns a chunk of rows into bytes, :func:`write_encoded` writes encoded chunks
@@ -18,15 +19,12 @@ before it, unless ``csv_raw`` is asked for; :func:`unescape_cell` reads such a c
 from __future__ import annotations
 
 import codecs
-import contextlib
 import csv
 import io
 import os
 import re
 import shutil
-import stat
 import sys
-import tempfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -35,6 +33,7 @@ import orjson
 
 from annotator.errors import InputError, OutputError
 from annotator.io import Row
+from annotator.io.atomic import atomic_path
 from annotator.io.files import SUFFIX_FORMATS
 
 FORMATS = ("jsonl", "csv", "parquet")
@@ -198,70 +197,6 @@ def arrow_schema(columns: Sequence[str], types: Mapping[str, Any] | None = None)
     known = {**_INT_COLUMNS, **(types or {})}
     resolved = {c: pa.type_for_alias(t) if isinstance(t, str) else t for c, t in known.items()}
     return pa.schema([(c, resolved.get(c, pa.string())) for c in columns])
-
-
-@contextlib.contextmanager
-def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield the path to write ``path``'s new content to.
-
-    A new path or a regular file (or a symbolic link to one, which stays a link: its target is replaced): a
-    temporary file next to it, renamed over it only if the block succeeds. A character device or a FIFO
-    (``/dev/null``, a named pipe, ``/proc/self/fd/1``): ``path`` itself, written in place (streamed; what was written
-    before a failure stays written). A directory, a block device or a socket is refused. Disk full, no permission
-    and every other failure to write raise :class:`~annotator.errors.OutputError` naming ``path``, the previous
-    file left as it was and the temporary file removed."""
-    target = Path(path)
-    if _in_place(target):
-        with _as_output_error(target, target):
-            yield target
-        return
-    real = Path(os.path.realpath(target))
-    with _as_output_error(target, None):
-        real.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
-        os.close(fd)
-    tmp = Path(name)
-    try:
-        with _as_output_error(target, tmp):
-            # mkstemp makes the file 0600; give it the mode a plain open() would (0666 minus umask)
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
-            yield tmp
-            os.replace(tmp, real)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def _in_place(target: Path) -> bool:
-    """Whether ``target`` is written in place (a character device or a FIFO); refuses what cannot be written."""
-    try:
-        mode = os.stat(target).st_mode  # through symbolic links
-    except FileNotFoundError:
-        return False  # a new file (or where a dangling link points)
-    except OSError as exc:
-        raise OutputError(str(target), f"cannot write ({exc.strerror or exc})") from None
-    if stat.S_ISREG(mode):
-        return False
-    if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
-        return True
-    what = "a directory" if stat.S_ISDIR(mode) else "a block device" if stat.S_ISBLK(mode) else "not a regular file"
-    raise OutputError(str(target), f"is {what}; give a file name to write")
-
-
-@contextlib.contextmanager
-def _as_output_error(target: Path, written: Path | None) -> Iterator[None]:
-    """An OSError of writing ``written`` (or of any step, if None) as one :class:`OutputError` naming ``target``; an
-    OSError about another file (an input read while writing) passes through."""
-    try:
-        yield
-    except OSError as exc:
-        if written is not None and exc.filename not in (None, str(written), str(target)):
-            raise
-        kept = "" if written == target or not os.path.lexists(target) else "; the previous file is left as it was"
-        raise OutputError(str(target), f"cannot write ({exc.strerror or exc}){kept}") from None
 
 
 class DiscardOutputError(Exception):

@@ -26,8 +26,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from annotator.errors import InputError, OutputError
+from annotator.io.atomic import atomic_path
 from annotator.io.labelled import CorpusReport, read_labelled
-from annotator.io.write import FORMULA_START, atomic_path, encode, escape_cell, format_for, unescape_cell, write_rows
+from annotator.io.write import FORMULA_START, encode, escape_cell, format_for, unescape_cell, write_rows
 
 COLUMNS = ("sentence_id", "text", "start", "end")
 ROWS = [
