@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from annotator.errors import OutputError
 
-__all__ = ["atomic_path"]
+__all__ = ["atomic_files", "atomic_path"]
 
 
 @contextlib.contextmanager
@@ -51,6 +52,32 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         raise
 
 
+@contextlib.contextmanager
+def atomic_files(paths: Sequence[str | Path]) -> Iterator[list[Path]]:
+    """Yield one temporary path per path of ``paths`` (files of one output, such as a page and its tables), all in
+    one temporary directory beside the last; only once the block succeeds are they renamed into place, in the order
+    given (put the file a reader opens first last). A failure before that leaves every previous file as it was and
+    removes the temporary directory; a failure to write is one :class:`~annotator.errors.OutputError`. Each path
+    must be a new path or a regular file (a symbolic link stays a link): a device or a FIFO is refused."""
+    targets = [Path(p) for p in paths]
+    for target in targets:
+        if _in_place(target):
+            raise OutputError(str(target), "is a device or a FIFO; a multi-file output needs a file name")
+    reals = [Path(os.path.realpath(t)) for t in targets]
+    with _as_output_error(targets[-1], None):
+        reals[-1].parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix=f".{reals[-1].name}.", suffix=".tmp", dir=reals[-1].parent))
+    try:
+        with _as_output_error(targets[-1], folder):
+            yield [folder / t.name for t in targets]
+        for target, real in zip(targets, reals, strict=True):
+            with _as_output_error(target, None):
+                real.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(folder / target.name, real)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _in_place(target: Path) -> bool:
     """Whether ``target`` is written in place (a character device or a FIFO); refuses what cannot be written."""
     try:
@@ -74,7 +101,8 @@ def _as_output_error(target: Path, written: Path | None) -> Iterator[None]:
     try:
         yield
     except OSError as exc:
-        if written is not None and exc.filename not in (None, str(written), str(target)):
+        name = None if exc.filename is None else str(exc.filename)
+        if written is not None and name not in (None, str(target)) and not name.startswith(str(written)):
             raise
         kept = "" if written == target or not os.path.lexists(target) else "; the previous file is left as it was"
         raise OutputError(str(target), f"cannot write ({exc.strerror or exc}){kept}") from None
