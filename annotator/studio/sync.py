@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from itertools import islice
+from itertools import chain, islice
 from typing import Any
 
 from annotator.errors import SchemaError, StudioError
@@ -120,10 +120,16 @@ def push(
 
     Sentences whose ``sentence_id`` is already in the project are not imported again (a sentence repeated in the
     input is imported once). ``on_batch(n)`` is called after each import request with the number of tasks sent.
+    Without a single row, Label Studio is not asked anything and ``report.project`` is None.
     """
     if batch_size < 1:
         raise StudioError(f"batch size must be at least 1; got {batch_size}")
     report = PushReport()
+    rows = iter(rows)
+    first = next(rows, None)  # reads the inputs up to their first sentence
+    if first is None:
+        return report  # nothing to import (every input failed, or none had a sentence): no project is created
+    rows = chain([first], rows)
     project, report.created_project = ensure_project(studio, title, overlap=overlap)
     report.project = project
     version = predictor.model_version if predictor is not None else None
