@@ -2,8 +2,9 @@
 ``annotator prelabel`` on one huge article and on corpora of 10 and 100 MB, each as a separate process.
 
 Prints, per run: wall seconds, the peak resident memory of the command's process (``VmHWM``; prelabel runs with
-``--workers 1``, everything in that one process) and the output's size. The inputs are built in a temporary directory from data/articles
-(copies under new ids; a huge article is the articles' paragraphs joined, repeated to the size asked).
+``--workers 1``, everything in that one process) and the output's size. The inputs are built in a temporary
+directory from data/articles (copies under new ids; a huge article is the articles' paragraphs joined, repeated to
+the size asked, each copy numbered).
 
 Usage: python benchmarks/duplicates.py [--copies 400] [--article-mb 50] [--corpus-mb 10 100] [--only drift|prelabel]
        [--budget-mb N]  (the prelabel memory budget; default: the command's own)
