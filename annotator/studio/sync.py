@@ -125,11 +125,9 @@ def push(
     if batch_size < 1:
         raise StudioError(f"batch size must be at least 1; got {batch_size}")
     report = PushReport()
-    rows = iter(rows)
-    first = next(rows, None)  # reads the inputs up to their first sentence
-    if first is None:
+    stream = _nonempty(rows)
+    if stream is None:
         return report  # nothing to import (every input failed, or none had a sentence): no project is created
-    rows = chain([first], rows)
     project, report.created_project = ensure_project(studio, title, overlap=overlap)
     report.project = project
     version = predictor.model_version if predictor is not None else None
@@ -159,7 +157,7 @@ def push(
                 continue
             yield task
 
-    tasks = fresh(iter_tasks(rows, guideline_version=guideline().version))
+    tasks = fresh(iter_tasks(stream, guideline_version=guideline().version))
     _import(studio, project.id, tasks, predictor, batch_size, report, on_batch)
     if predictor is not None:
         _predict_stale(studio, project.id, stale, predictor, batch_size, report)
@@ -167,6 +165,13 @@ def push(
             studio.update_project(project.id, model_version=version)
     report.project = studio.get_project(project.id)
     return report
+
+
+def _nonempty(rows: Iterable[Row]) -> Iterator[Row] | None:
+    """``rows`` as an iterator, or None if there is none (the inputs are read up to their first sentence)."""
+    it = iter(rows)
+    first = next(it, None)
+    return None if first is None else chain([first], it)
 
 
 def _import(
