@@ -24,3 +24,13 @@ class StudioError(AnnotatorError):
 
 class ModelError(AnnotatorError):
     """A model artefact cannot be trained, saved or loaded."""
+
+
+class OutputError(AnnotatorError):
+    """An output cannot be written (disk full, no permission, a directory or a device where a file was asked for);
+    the previous file, if any, is left as it was."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(f"{where}: {reason}")
+        self.where = where
+        self.reason = reason

@@ -78,7 +78,7 @@ def main() -> int:
     for s in sets:
         quality.table(s, {name: per_set[s.name] for name, per_set in report.items()})
     if args.json:
-        from annotator.io.write import atomic_path
+        from annotator.io.atomic import atomic_path
 
         with atomic_path(args.json) as tmp:
             tmp.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

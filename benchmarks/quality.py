@@ -335,7 +335,7 @@ def systems(args: argparse.Namespace, sets: list[LabelledSet]) -> dict[str, dict
 def to_card(model_dir: Path, report: dict[str, Any], system: str) -> None:
     """Record the real-news figures of ``system`` (the model under test) on its card, under ``real_news``: the
     evaluation sets are read from ../shared at run time and never trained on; the card keeps only the figures."""
-    from annotator.io.write import atomic_path
+    from annotator.io.atomic import atomic_path
 
     path = model_dir / "card.json"
     card = json.loads(path.read_text(encoding="utf-8"))
@@ -392,7 +392,7 @@ def main() -> int:
         first = next(iter(predicted))
         to_card(Path(args.model), report, first)
     if args.json:
-        from annotator.io.write import atomic_path
+        from annotator.io.atomic import atomic_path
 
         with atomic_path(args.json) as tmp:
             tmp.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

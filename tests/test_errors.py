@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from annotator.errors import AnnotatorError, InputError, ModelError, SchemaError, StudioError
+from annotator.errors import AnnotatorError, InputError, ModelError, OutputError, SchemaError, StudioError
 
 
-@pytest.mark.parametrize("cls", [InputError, SchemaError, StudioError, ModelError])
+@pytest.mark.parametrize("cls", [InputError, SchemaError, StudioError, ModelError, OutputError])
 def test_every_error_is_an_annotator_error(cls: type[Exception]) -> None:
     assert issubclass(cls, AnnotatorError)
     assert not issubclass(cls, (OSError, ValueError))  # callers catch ours, not everything

@@ -12,6 +12,7 @@ from annotator.errors import InputError
 from annotator.io import Row
 from annotator.io.articles import DEFAULT_COLUMNS, Article, Columns, ErrorHandler, ReadReport, read_articles
 from annotator.io.labelled import CorpusReport, read_labelled
+from annotator.io.parse import web_url
 from annotator.text.boilerplate import BoilerplateRules, load_rules
 from annotator.text.split import article_rows
 
@@ -35,7 +36,7 @@ class Corpus:
         self.rows.extend(rows)
         self.articles.append(ArticleInput(article.id, [(r["sentence_id"], r["text"]) for r in rows], outlet))
         self.titles[article.id] = rows[0]["title"] if rows else article.title
-        self.urls[article.id] = article.url
+        self.urls[article.id] = web_url(article.url)
         self.published[article.id] = article.published
 
     @property

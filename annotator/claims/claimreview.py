@@ -10,6 +10,7 @@ from annotator import __version__
 from annotator.attribution.sources import ORGANISATION, OUTLET, PERSON, SentenceSources
 from annotator.claims.articles import Corpus
 from annotator.claims.ledger import LedgerResult
+from annotator.io.parse import web_url
 from annotator.labels import CONTESTED
 
 _SCHEMA_ORG_TYPE = {PERSON: "Person", ORGANISATION: "Organization", OUTLET: "Organization"}
@@ -64,8 +65,9 @@ def claimreview(corpus: Corpus, contested: list[ContestedRow]) -> dict[str, Any]
         appearance: dict[str, Any] = {"@type": "NewsArticle", "identifier": aid}
         if corpus.titles.get(aid):
             appearance["headline"] = corpus.titles[aid]
-        if corpus.urls.get(aid):
-            appearance["url"] = corpus.urls[aid]
+        url = web_url(corpus.urls.get(aid))
+        if url:
+            appearance["url"] = url
         if corpus.published.get(aid):
             appearance["datePublished"] = corpus.published[aid]
         if c["outlet"]:
@@ -87,8 +89,8 @@ def claimreview(corpus: Corpus, contested: list[ContestedRow]) -> dict[str, Any]
             },
             "author": {"@type": "Organization", "name": f"annotator {__version__} (automated; not a verdict)"},
         }
-        if corpus.urls.get(aid):
-            item["url"] = corpus.urls[aid]
+        if url:
+            item["url"] = url
         if corpus.published.get(aid):
             item["datePublished"] = corpus.published[aid]
         items.append(item)

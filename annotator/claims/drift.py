@@ -48,6 +48,7 @@ from annotator.attribution.quantities import align, quantities
 from annotator.attribution.sources import OUTLET, AliasIndex, Attribution, SentenceSources, attribute, portable_key
 from annotator.claims.articles import Corpus
 from annotator.claims.neardup import Pairs, similar_pairs, vectorise
+from annotator.claims.neardup import copies as find_copies
 from annotator.io import Row
 
 NUMBER_CHANGED = "number_changed"
@@ -133,8 +134,24 @@ def find_pairs(
     return pairs
 
 
-def drift_rows(corpus: Corpus, options: DriftOptions = DriftOptions()) -> list[Row]:
-    """One row per sentence pair (``schemas/drift.schema.json``), ordered by article pair and position."""
+def drift_rows(
+    corpus: Corpus, options: DriftOptions = DriftOptions(), *, copies: dict[str, str] | None = None
+) -> list[Row]:
+    """One row per sentence pair (``schemas/drift.schema.json``), ordered by article pair and position.
+
+    Exact and near-exact copies of an article (:func:`annotator.claims.neardup.copies`) are left out before pairing:
+    only the first of them is paired; ``copies``, if given, is filled with ``{copy: original}``."""
+    found = find_copies((a.article_id, [t for _, t in a.sentences]) for a in corpus.articles)
+    if copies is not None:
+        copies.update(found)
+    if found:
+        corpus = Corpus(
+            [r for r in corpus.rows if r["article_id"] not in found],
+            [a for a in corpus.articles if a.article_id not in found],
+            corpus.titles,
+            corpus.urls,
+            corpus.published,
+        )
     pairs = find_pairs(corpus, options)
     if not pairs:
         return []

@@ -5,7 +5,7 @@ Sections: the label mix per article (an inline SVG chart, with the share of clai
 the source ledger (a sortable, filterable table), claim drift (pairs side by side with the changes highlighted) and
 the contested claims (whose claim, who contests it). Files written for ``-o report.html``: ``report.html``,
 ``report.label_mix.csv``, ``report.ledger.csv``, ``report.drift.csv``, ``report.contested.csv`` and
-``report.claimreview.json`` (``schemas/claimreview.schema.json``), each atomically.
+``report.claimreview.json`` (``schemas/claimreview.schema.json``), all or nothing.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from annotator.claims.articles import Corpus
 from annotator.claims.claimreview import claimreview, contested_rows
 from annotator.claims.ledger import LedgerResult, label_names
 from annotator.io import Row
-from annotator.io.write import atomic_path, escape_cell
+from annotator.io.atomic import atomic_files
+from annotator.io.write import escape_cell
 from annotator.labels import CONTESTED
 from annotator.resources import schema_path
 
@@ -101,25 +102,24 @@ def build_report(
 
 
 def write_report(report: Report, path: str | Path, *, csv_raw: bool = False) -> list[Path]:
-    """Write the page, one CSV per table and the ClaimReview JSON next to it (atomically); the paths written.
+    """Write the page, one CSV per table and the ClaimReview JSON next to it, all or nothing; the paths written.
 
-    CSV cells that a spreadsheet would run as a formula are escaped (:func:`annotator.io.write.escape_cell`)
-    unless ``csv_raw``."""
+    The six files are written to a temporary directory beside the page and renamed into place only once all are
+    complete, the page last (:func:`annotator.io.atomic.atomic_files`): a failure before that leaves the previous
+    report whole. CSV cells that a spreadsheet would run as a formula are escaped
+    (:func:`annotator.io.write.escape_cell`) unless ``csv_raw``."""
     target = Path(path)
     stem = target.with_suffix("")
     outputs = {name: stem.with_name(f"{stem.name}.{name}.csv") for name in TABLES}
     review_path = stem.with_name(f"{stem.name}.claimreview.json")
-    written: list[Path] = []
-    for name, csv_path in outputs.items():
-        with atomic_path(csv_path) as tmp:
-            tmp.write_text(_csv(report.tables[name], report.columns[name], escape=not csv_raw), encoding="utf-8")
-        written.append(csv_path)
-    with atomic_path(review_path) as tmp:
-        tmp.write_text(json.dumps(report.claimreview, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    written.append(review_path)
+    written = [*outputs.values(), review_path]
     files = " · ".join(f"<code>{_e(p.name)}</code>" for p in [target, *written])
-    with atomic_path(target) as tmp:
-        tmp.write_text(report.html.replace(_FILES, files, 1), encoding="utf-8")
+    with atomic_files([*written, target]) as tmps:
+        for name, tmp in zip(TABLES, tmps, strict=False):
+            tmp.write_text(_csv(report.tables[name], report.columns[name], escape=not csv_raw), encoding="utf-8")
+        review = json.dumps(report.claimreview, ensure_ascii=False, indent=2) + "\n"
+        tmps[len(TABLES)].write_text(review, encoding="utf-8")
+        tmps[-1].write_text(report.html.replace(_FILES, files, 1), encoding="utf-8")
     return [target, *written]
 
 

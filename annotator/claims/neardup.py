@@ -15,6 +15,12 @@ Candidate search: prefix filtering (Bayardo, Ma and Srikant, "Scaling up all pai
     one block of rows at a time, and each candidate's exact cosine is computed from the full rows. The result is
     exactly the set of pairs with cosine >= ``t`` (a test checks it against the all-pairs search).
 
+Copies
+    :func:`copies` finds exact and near-exact copies of whole articles (the same text once Unicode forms,
+    typographic quotes and dashes, case and whitespace are normalised: syndicated wire copy), to be left out before
+    pairing. Near-duplicates by the claim-word vectors are not collapsed: those vectors leave out numbers, hedges and
+    reporting verbs, the very changes drift reports, so a re-report that changed one figure would vanish.
+
 Complexity
     Candidate generation costs ``sum over features f of |P_f|**2`` (``P_f``: the rows with ``f`` in their prefix);
     prefixes hold the rare features, so this grows with the number of true near-duplicates, not with ``n**2``.
@@ -25,9 +31,11 @@ Complexity
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -199,3 +207,25 @@ def _pairs(lefts: list[IntArray], rights: list[IntArray], sims: list[FloatArray]
     left, right, sim = np.concatenate(lefts), np.concatenate(rights), np.concatenate(sims)
     order = np.lexsort((right, left))
     return Pairs(left[order], right[order], sim[order].astype(np.float64))
+
+
+_TYPOGRAPHY = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "–": "-", "—": "-"})
+
+
+def fingerprint(text: str) -> str:
+    """``text`` as its copies share it: NFKC, typographic quotes and dashes as ASCII, case folded, every run of
+    whitespace one space."""
+    return " ".join(unicodedata.normalize("NFKC", text).translate(_TYPOGRAPHY).casefold().split())
+
+
+def copies(articles: Iterable[tuple[str, Sequence[str]]]) -> dict[str, str]:
+    """``{copy: original}`` for articles (id, sentence texts) whose texts have the same :func:`fingerprint` as an
+    earlier article's; the original is the first in input order. Memory: one digest per distinct article."""
+    first: dict[bytes, str] = {}
+    found: dict[str, str] = {}
+    for article_id, sentences in articles:
+        digest = hashlib.blake2b(fingerprint(" ".join(sentences)).encode("utf-8", "surrogatepass")).digest()
+        original = first.setdefault(digest, article_id)
+        if original != article_id:
+            found[article_id] = original
+    return found

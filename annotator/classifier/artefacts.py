@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from annotator.classifier.inference import ZIP_LEVEL, Compiled
 from annotator.errors import ModelError
-from annotator.io.write import atomic_path
+from annotator.io.atomic import atomic_path
 from annotator.labels import labels
 from annotator.resources import schema_path
 

@@ -72,12 +72,17 @@ def drift(
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from exc
     corpus, report = _read(paths, stdin_format, kwargs)
-    rows = drift_rows(corpus, options)
+    copies: dict[str, str] = {}
+    rows = drift_rows(corpus, options, copies=copies)
     n = write_rows(
         [rows], output, fmt="jsonl", columns=[], commit_if=lambda _n: report.articles > 0 or not report.failed
     )
     pairs = len({(r["article_a"], r["article_b"]) for r in rows})
-    finish(report, f"{_plural(n, 'sentence pair')} from {_plural(pairs, 're-report pair')} written{_where(output)}")
+    found = f"{_plural(n, 'sentence pair')} from {_plural(pairs, 're-report pair')} written{_where(output)}"
+    if copies:
+        originals = len(set(copies.values()))
+        found += f"; {len(copies)} cop{'y' if len(copies) == 1 else 'ies'} of {_plural(originals, 'article')} left out"
+    finish(report, found)
 
 
 def _profile_path(output: str | None, profile: str | None) -> str | None:

@@ -224,6 +224,8 @@ def connect_cmd(
 @click.option(
     "--chunk-size", default=256, show_default=True, type=click.IntRange(min=1), help="Articles per partition."
 )
+@click.option("--memory-budget", "memory_mb", default=2048, show_default=True, type=click.IntRange(min=64),
+              help="MB for all workers: partitions are cut by size too (a huge article at paragraphs).")  # fmt: skip
 def prelabel_cmd(
     paths: tuple[str, ...],
     output: str | None,
@@ -234,6 +236,7 @@ def prelabel_cmd(
     workers: int | None,
     scheduler: str | None,
     chunk_size: int,
+    memory_mb: int,
     stdin_format: str | None,
     **kwargs: Any,
 ) -> None:
@@ -264,6 +267,7 @@ def prelabel_cmd(
             job=job,
             model_dir=model,
             chunk_size=chunk_size,
+            memory_budget=memory_mb << 20,
         )
         # what is loaded by now (modules, the model) lives until the end: the cycle collector need not scan it
         # again and again (undone below, for a caller that runs commands in its own process)

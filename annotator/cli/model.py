@@ -156,8 +156,8 @@ def evaluate_cmd(
     from annotator.classifier.artefacts import load_model
     from annotator.classifier.error_kinds import format_summary
     from annotator.classifier.training import cross_validate, metrics
+    from annotator.io.atomic import atomic_path
     from annotator.io.labelled import data_hash, expand
-    from annotator.io.write import atomic_path
 
     model = load_model(model_dir)
     frame, report = _read(data)

@@ -145,7 +145,9 @@ def push_cmd(
             studio, iter_rows(articles), title=title, predictor=predictor, overlap=overlap, batch_size=batch_size
         )
     p = report.project
-    assert p is not None
+    if p is None:
+        finish(read_report, f"no sentences to push; project {title!r} left as it was")
+        raise InputError(", ".join(paths) or "standard input", "no sentences to push")
     preds = f" with predictions of {report.model_version}" if report.model_version else " without predictions"
     added = f"; {report.predictions_added} existing tasks got predictions" if report.predictions_added else ""
     repeated = f", {report.repeated} repeated in the input" if report.repeated else ""

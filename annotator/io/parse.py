@@ -9,10 +9,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 from annotator.errors import InputError
 
@@ -23,6 +25,9 @@ FORMATS = ("txt", "html", "jsonl", "csv")
 MAX_DEPTH = 100
 
 Fail = Callable[[InputError], None]
+#: a page with more elements is read by :func:`linear_extraction`, not trafilatura (whose time grows faster)
+MAX_HTML_ELEMENTS = 20_000
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -37,6 +42,23 @@ class Article:
     published: str | None = None
     origin: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.url = web_url(self.url)  # a javascript: or data: URL never reaches an export
+
+
+def web_url(value: str | None) -> str | None:
+    """``value`` if it is an http(s) URL with a host, else None: a ``javascript:``, ``data:``, ``file:`` or
+    scheme-less value (or one with whitespace or control characters inside, which browsers strip before reading the
+    scheme) is dropped, so that no export (rows, ledger, report, ClaimReview) carries a link that runs code."""
+    url = (value or "").strip()
+    if not url or any(c <= " " or c == "\x7f" for c in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unbalanced [ in the host
+        return None
+    return url if parts.scheme.lower() in ("http", "https") and parts.hostname else None
 
 
 @dataclass(frozen=True)
@@ -88,7 +110,19 @@ def from_html(where: str, html: str, *, article_id: str, **fields: Any) -> Artic
     # trafilatura drops figures; a caption often carries a claim, so keep captions as paragraphs
     for el in tree.iter("figure", "figcaption"):
         el.tag = "div" if el.tag == "figure" else "p"
-    doc = trafilatura.bare_extraction(tree, favor_precision=True, include_comments=False, with_metadata=True)
+    elements = sum(1 for _ in tree.iter())
+    doc: Any
+    if elements > MAX_HTML_ELEMENTS:  # trafilatura's time grows faster than the page: 192 s for 7 MB of <p>
+        log.warning(
+            "warning: %s: %s HTML elements, more than %s: read with the linear extractor (the text of <p> and "
+            "headings) instead of trafilatura",
+            where,
+            f"{elements:,}",
+            f"{MAX_HTML_ELEMENTS:,}",
+        )
+        doc = linear_extraction(tree)
+    else:
+        doc = trafilatura.bare_extraction(tree, favor_precision=True, include_comments=False, with_metadata=True)
     body = getattr(doc, "text", None) if doc is not None else None
     if not body or not body.strip():
         raise InputError(where, "no article text found in the HTML (trafilatura extracted nothing)")
@@ -108,6 +142,35 @@ def from_html(where: str, html: str, *, article_id: str, **fields: Any) -> Artic
         origin=where,
         meta=meta,
     )
+
+
+@dataclass
+class _Extracted:
+    """What :func:`linear_extraction` finds (the attributes of trafilatura's document that :func:`from_html` reads)."""
+
+    text: str
+    title: str | None = None
+    sitename: str | None = None
+    url: str | None = None
+    date: str | None = None
+    author: str | None = None
+
+
+def linear_extraction(tree: Any) -> _Extracted:
+    """The text of an HTML tree in one pass: every ``<p>`` and ``<h1>``-``<h3>`` outside navigation, headers,
+    footers, asides, forms, scripts and styles, one paragraph per line; the title from ``<title>``, else the first
+    ``<h1>``. Time and memory linear in the page (the fallback of :func:`from_html` for huge pages)."""
+    skip = {"nav", "header", "footer", "aside", "form", "script", "style", "noscript"}
+    lines = []
+    for el in tree.iter("p", "h1", "h2", "h3"):
+        if any(a.tag in skip for a in el.iterancestors()):
+            continue
+        text = " ".join(el.text_content().split())
+        if text:
+            lines.append(text)
+    found = tree.find(".//title")
+    title = " ".join(found.text_content().split()) if found is not None else None
+    return _Extracted("\n".join(lines), title or (lines[0] if lines else None))
 
 
 def _scalar(where: str, key: str, value: Any) -> str | None:

@@ -1,5 +1,7 @@
 """Write row streams as JSONL, CSV or Parquet (or a JSON array): to standard output, or atomically to a file
-(a temporary file in the same directory, renamed over the target once complete).
+(a temporary file in the same directory, renamed over the target once complete). A character device or a FIFO is
+written in place, never replaced (:mod:`annotator.io.atomic`); a failed write is one
+:class:`~annotator.errors.OutputError`.
 
 Writing is two steps, so that rows can be encoded where they are made (a worker process) and written where the
 file is (the driver): :func:`encode` turns a chunk of rows into bytes, :func:`write_encoded` writes encoded chunks
@@ -17,22 +19,21 @@ before it, unless ``csv_raw`` is asked for; :func:`unescape_cell` reads such a c
 from __future__ import annotations
 
 import codecs
-import contextlib
 import csv
 import io
 import os
 import re
 import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 import orjson
 
-from annotator.errors import InputError
+from annotator.errors import InputError, OutputError
 from annotator.io import Row
+from annotator.io.atomic import atomic_path
 from annotator.io.files import SUFFIX_FORMATS
 
 FORMATS = ("jsonl", "csv", "parquet")
@@ -198,26 +199,6 @@ def arrow_schema(columns: Sequence[str], types: Mapping[str, Any] | None = None)
     return pa.schema([(c, resolved.get(c, pa.string())) for c in columns])
 
 
-@contextlib.contextmanager
-def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; rename it over ``path`` only if the block succeeds."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        # mkstemp makes the file 0600; give it the mode a plain open() would (0666 minus umask)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        yield Path(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 class DiscardOutputError(Exception):
     """Raised inside :func:`atomic_path` to leave the target as it was."""
 
@@ -275,8 +256,15 @@ def write_encoded(
     if path is None or path == "-":
         if fmt == "parquet":
             raise InputError("standard output", "Parquet needs an output file")
-        sys.stdout.flush()  # what was printed before comes first
-        _write_stream(parts, _stdout_bytes(), fmt=fmt, columns=columns, csv_raw=csv_raw)
+        try:
+            sys.stdout.flush()  # what was printed before comes first
+            _write_stream(parts, _stdout_bytes(), fmt=fmt, columns=columns, csv_raw=csv_raw)
+        except BrokenPipeError:
+            raise  # the reader stopped (``| head``): the CLI ends quietly
+        except OSError as exc:
+            if exc.filename is not None:
+                raise  # an input read while writing
+            raise OutputError("standard output", f"cannot write ({exc.strerror or exc})") from None
         return True
     try:
         with atomic_path(path) as tmp:

@@ -44,6 +44,12 @@ from annotator.predictions import Predictor
 from annotator.prelabel.partition import FORMATS, Job, Partition, Summary, run_partition, write
 from annotator.prelabel.rows import COLUMNS, PARTITION_SIZE, partitions
 
+#: bytes a worker holds per character of its partition's article text, and of the process itself (measured with
+#: benchmarks/duplicates.py); the smallest partition a budget can ask for
+BYTES_PER_CHAR = 320
+BASE_BYTES = 200 << 20
+MIN_PARTITION_CHARS = 16_384
+
 # what a partition is and how partitions are written live in annotator.prelabel.partition; a caller of the engines
 # finds them here too
 __all__ = ["COLUMNS", "ENGINES", "FORMATS", "Engine", "Job", "Partition", "Summary", "run", "run_partition", "write"]
@@ -139,9 +145,14 @@ def run(
     job: Job,
     model_dir: str | Path | None = None,
     chunk_size: int = PARTITION_SIZE,
+    memory_budget: int | None = None,
 ) -> tuple[Generator[Partition, None, None], Predictor]:
     """Start ``engine`` and return the stream of finished partitions (in input order) and the driver's copy of
-    the model. The engine shuts down when the stream is exhausted or closed."""
+    the model. The engine shuts down when the stream is exhausted or closed.
+
+    ``memory_budget`` (bytes, for all workers together) bounds partitions by characters as well as by articles
+    (:func:`partition_chars`), cutting a longer article at paragraph boundaries, so that peak memory stays near the
+    budget whatever the article sizes."""
     from annotator.classifier.artefacts import load_predictor
 
     if engine.name not in ENGINES:
@@ -150,10 +161,21 @@ def run(
         raise InputError("workers", f"must be at least 1; got {engine.workers}")
     # loaded (and checked) once, here, before any worker starts; workers get this object, not the file
     predictor = load_predictor(model_dir)
-    chunks = partitions(articles, chunk_size)
+    workers = engine.workers or ((os.cpu_count() or 1) if engine.name == "local" else 2)
+    max_chars = None if memory_budget is None else partition_chars(memory_budget, workers)
+    chunks = partitions(articles, chunk_size, max_chars=max_chars)
     if engine.name == "local":
         return _run_local(chunks, job, predictor, engine.workers or os.cpu_count() or 1), predictor
     return _run_dask(chunks, job, predictor, engine), predictor
+
+
+def partition_chars(memory_budget: int, workers: int) -> int:
+    """The most characters of article text in a partition for a memory budget (bytes) shared by ``workers``: a
+    worker holds about :data:`BYTES_PER_CHAR` bytes per character of the partition it runs (its sentences, their
+    analysis and features, the encoded rows), and each process starts with :data:`BASE_BYTES` (the model and the
+    libraries)."""
+    per_worker = memory_budget // max(1, workers) - BASE_BYTES
+    return max(MIN_PARTITION_CHARS, per_worker // BYTES_PER_CHAR)
 
 
 def _run_local(

@@ -11,6 +11,7 @@ Each output row is a ``split`` row (``schemas/sentence.schema.json``) plus:
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,7 @@ from annotator.predictions import Predictor
 from annotator.prelabel.priority import rank
 from annotator.text.boilerplate import BoilerplateRules, load_rules
 from annotator.text.split import COLUMNS as SPLIT_COLUMNS
-from annotator.text.split import article_rows, chunked, to_frame
+from annotator.text.split import article_rows, chunked, sentence_id, to_frame
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -33,6 +34,8 @@ PREDICTION_COLUMNS = ("label", "score", "scores", "model_version", "source_spans
 COLUMNS = (*SPLIT_COLUMNS, *PREDICTION_COLUMNS, "priority")
 #: articles per partition, the unit the priority is ranked on (``annotator prelabel --chunk-size``)
 PARTITION_SIZE = 256
+#: ``Article.meta`` key of a part of a huge article (:func:`article_parts`): where the part starts in the article
+PART_OFFSET = "part_offset"
 
 
 def prelabel_rows(rows: list[Row], model: Predictor) -> list[Row]:
@@ -58,20 +61,83 @@ def ranked_rows(
     (:func:`annotator.prelabel.priority.rank`, on these rows' own predicted label distribution), and how often each
     label was predicted."""
     rules = rules if rules is not None else load_rules()
-    rows = prelabel_rows([row for article in articles for row in article_rows(article, rules=rules)], model)
+    rows = prelabel_rows([row for article in articles for row in part_rows(article, rules)], model)
     priorities, counts = rank([r["label"] for r in rows], [r["score"] for r in rows], model.classes)
     for row, value in zip(rows, priorities, strict=True):
         row["priority"] = value
     return rows, counts
 
 
-def partitions(articles: Iterable[Article], size: int) -> Iterator[list[Article]]:
-    """Lists of ``size`` whole articles (the last may be shorter)."""
+def partitions(articles: Iterable[Article], size: int, *, max_chars: int | None = None) -> Iterator[list[Article]]:
+    """Lists of at most ``size`` articles (the last may be shorter) and, if ``max_chars`` is given, of at most that
+    many characters of text: an article longer than that is cut into parts (:func:`article_parts`), and a partition
+    ends before the article that would take it past the limit."""
     if size < 1:
         raise InputError("partition size", f"must be at least 1; got {size}")
-    it = iter(articles)
-    while chunk := list(islice(it, size)):
+    if max_chars is None:
+        it = iter(articles)
+        while whole := list(islice(it, size)):
+            yield whole
+        return
+    if max_chars < 1:
+        raise InputError("partition characters", f"must be at least 1; got {max_chars}")
+    chunk: list[Article] = []
+    chars = 0
+    for article in articles:
+        for part in article_parts(article, max_chars):
+            if chunk and (len(chunk) >= size or chars + len(part.text) > max_chars):
+                yield chunk
+                chunk, chars = [], 0
+            chunk.append(part)
+            chars += len(part.text)
+    if chunk:
         yield chunk
+
+
+def article_parts(article: Article, max_chars: int) -> Iterator[Article]:
+    """``article`` itself if its text has at most ``max_chars`` characters, else its parts, cut at paragraph
+    boundaries (after a blank line, else after a line break; a longer paragraph is a part of its own). Each part is
+    an article with the same id and the offset of its text in the article in ``meta[PART_OFFSET]``: its rows
+    (:func:`part_rows`) keep the whole article's sentence ids and offsets."""
+    text = article.text
+    if len(text) <= max_chars:
+        yield article
+        return
+    pos = 0
+    while pos < len(text):
+        end = len(text) if len(text) - pos <= max_chars else _cut(text, pos, max_chars)
+        yield replace(article, text=text[pos:end], meta={**article.meta, PART_OFFSET: pos})
+        pos = end
+
+
+def _cut(text: str, pos: int, max_chars: int) -> int:
+    """Where the part of ``text`` that starts at ``pos`` ends: after the last paragraph break within ``max_chars``
+    (a blank line, else a line break), else after the next line break, else at the end."""
+    limit = pos + max_chars
+    for sep in ("\n\n", "\n"):
+        at = text.rfind(sep, pos + 1, limit)
+        if at > pos:
+            return at + len(sep)
+    at = text.find("\n", limit)
+    return len(text) if at < 0 else at + 1
+
+
+def part_rows(article: Article, rules: BoilerplateRules) -> list[Row]:
+    """The sentence rows of an article or of a part of one (:func:`article_parts`): offsets, sentence ids and
+    quotation ids are those of the whole article (a quotation is not followed across parts); ``index`` counts from
+    the part's first sentence and the title of a later part is the article's title field."""
+    rows = article_rows(article, rules=rules)
+    offset = article.meta.get(PART_OFFSET)
+    if not offset:
+        return rows
+    for row in rows:
+        row["start"] += offset
+        row["end"] += offset
+        row["sentence_id"] = sentence_id(article.id, row["start"], row["end"])
+        row["title"] = article.title
+        if row["quote_id"] is not None:
+            row["quote_id"] = f"{row['quote_id']}@{offset}"
+    return rows
 
 
 def iter_prelabel_rows(

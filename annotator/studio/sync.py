@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from itertools import islice
+from itertools import chain, islice
 from typing import Any
 
 from annotator.errors import SchemaError, StudioError
@@ -120,10 +120,14 @@ def push(
 
     Sentences whose ``sentence_id`` is already in the project are not imported again (a sentence repeated in the
     input is imported once). ``on_batch(n)`` is called after each import request with the number of tasks sent.
+    Without a single row, Label Studio is not asked anything and ``report.project`` is None.
     """
     if batch_size < 1:
         raise StudioError(f"batch size must be at least 1; got {batch_size}")
     report = PushReport()
+    stream = _nonempty(rows)
+    if stream is None:
+        return report  # nothing to import (every input failed, or none had a sentence): no project is created
     project, report.created_project = ensure_project(studio, title, overlap=overlap)
     report.project = project
     version = predictor.model_version if predictor is not None else None
@@ -153,7 +157,7 @@ def push(
                 continue
             yield task
 
-    tasks = fresh(iter_tasks(rows, guideline_version=guideline().version))
+    tasks = fresh(iter_tasks(stream, guideline_version=guideline().version))
     _import(studio, project.id, tasks, predictor, batch_size, report, on_batch)
     if predictor is not None:
         _predict_stale(studio, project.id, stale, predictor, batch_size, report)
@@ -161,6 +165,13 @@ def push(
             studio.update_project(project.id, model_version=version)
     report.project = studio.get_project(project.id)
     return report
+
+
+def _nonempty(rows: Iterable[Row]) -> Iterator[Row] | None:
+    """``rows`` as an iterator, or None if there is none (the inputs are read up to their first sentence)."""
+    it = iter(rows)
+    first = next(it, None)
+    return None if first is None else chain([first], it)
 
 
 def _import(

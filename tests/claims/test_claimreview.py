@@ -14,6 +14,7 @@ from annotator.claims.articles import Corpus, corpus_of
 from annotator.claims.claimreview import claimreview, contested_rows
 from annotator.claims.ledger import LedgerResult, build
 from annotator.io.articles import read_text
+from annotator.io.parse import Article, web_url
 
 REPO = Path(__file__).resolve().parents[2]
 CLAIMREVIEW = json.loads((REPO / "schemas" / "claimreview.schema.json").read_text(encoding="utf-8"))
@@ -107,3 +108,39 @@ def test_export_carries_the_articles_url_and_date(corpus: Corpus) -> None:
     assert pool["url"] == pool["itemReviewed"]["appearance"][0]["url"] == "https://example.org/korva/pool"
     assert pool["datePublished"] == pool["itemReviewed"]["appearance"][0]["datePublished"] == "2026-05-04"
     assert "url" not in depot and "datePublished" not in depot
+
+
+HOSTILE_URLS = [
+    "javascript:alert(document.cookie)",
+    " JavaScript:alert(1)",
+    "java\tscript:alert(1)",
+    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+    "vbscript:msgbox(1)",
+    "file:///etc/passwd",
+    "//evil.example/x",
+    "https:///no-host",
+    "http://[::1",
+]
+
+
+@pytest.mark.parametrize("url", HOSTILE_URLS)
+def test_a_url_other_than_http_is_dropped_and_the_claim_kept(corpus: Corpus, url: str) -> None:
+    """Through the reader (an Article) and through a Corpus built by hand: no hostile URL in the
+    export, the contested claim still there."""
+    read = corpus_of([Article(id="pool", text=POOL, url=url)])
+    assert read.urls["pool"] is None and {r["url"] for r in read.rows} == {None}
+    forged = Corpus(corpus.rows, corpus.articles, corpus.titles, {**corpus.urls, "pool": url}, corpus.published)
+    for c in (read, forged):
+        rows = contested_rows(c, _ledger(c, {POOL.splitlines()[2]}))
+        graph = claimreview(c, rows)["@graph"]
+        assert [item["claimReviewed"] for item in graph] == [POOL.splitlines()[2]]
+        assert url.strip() not in json.dumps(graph) and "url" not in graph[0]
+
+
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [("https://example.org/a?b=1#c", True), ("HTTP://Example.org", True), (" https://example.org/x ", True)]
+    + [(u, False) for u in HOSTILE_URLS],
+)
+def test_web_url_keeps_only_http_with_a_host(url: str, kept: bool) -> None:
+    assert web_url(url) == (url.strip() if kept else None)

@@ -20,7 +20,7 @@ import annotator.cli  # noqa: F401  (registers the commands before claims_cli is
 from annotator.attribution.quantities import AT_LEAST, VAGUE, align, quantities
 from annotator.claims.articles import read_corpus
 from annotator.claims.drift import CHANGE_TYPES, DriftOptions, drift_rows, find_pairs
-from annotator.claims.neardup import all_pairs, claim_words, similar_pairs, vectorise
+from annotator.claims.neardup import all_pairs, claim_words, copies, similar_pairs, vectorise
 
 REPO = Path(__file__).resolve().parents[2]
 ARTICLES = REPO / "data" / "articles"
@@ -213,3 +213,46 @@ def test_drift_command_writes_rows_and_reports_bad_input(tmp_path: Path) -> None
     for row in rows:
         VALIDATOR.validate(row)
     assert "sentence pairs from 1 re-report pair written" in proc.stderr
+
+
+def _with_copies(folder: Path, n: int) -> list[Path]:
+    """The drift pair's two articles, and ``n`` copies of the original that differ only in whitespace, case of a
+    word, quotes and dashes (syndicated wire copy), as one JSONL file."""
+    pair = DRIFT_PLAN["pair"]
+    text = (ARTICLES / pair["original"]["file"]).read_text(encoding="utf-8")
+    variants = [text, text.replace("\n", "\n\n  "), text.replace("'", "’").replace(" - ", " — "), text.upper()]
+    feed = folder / "wire.jsonl"
+    feed.write_text("".join(json.dumps({"id": f"wire-{i}", "text": variants[i % 4]}) + "\n" for i in range(n)))
+    return [ARTICLES / pair["original"]["file"], ARTICLES / pair["rereport"]["file"], feed]
+
+
+def test_copies_are_left_out_before_pairing_and_reported(tmp_path: Path) -> None:
+    """Issue 14, item 7: 40 copies of the original give the rows of the pair alone, not 41 x the pairs."""
+    paths = _with_copies(tmp_path, 40)
+    alone = drift_rows(read_corpus(paths[:2]))
+    copies: dict[str, str] = {}
+    rows = drift_rows(read_corpus(paths), copies=copies)
+    assert rows == alone and rows
+    assert copies == {f"wire-{i}": DRIFT_PLAN["pair"]["original"]["article_id"] for i in range(40)}
+
+
+def test_a_re_report_that_changes_a_figure_is_not_a_copy() -> None:
+    text = (ARTICLES / DRIFT_PLAN["pair"]["original"]["file"]).read_text(encoding="utf-8")
+    changed = text.replace("1", "7", 1)
+    assert changed != text
+    assert copies([("a", [text]), ("b", [changed]), ("c", [" ".join(text.split())])]) == {"c": "a"}
+
+
+def test_drift_command_says_how_many_copies_it_left_out(tmp_path: Path) -> None:
+    out = tmp_path / "drift.jsonl"
+    proc = subprocess.run(
+        [ANNOTATOR, "drift", *map(str, _with_copies(tmp_path, 5)), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.rstrip().endswith("; 5 copies of 1 article left out"), proc.stderr
+    assert {json.loads(line)["article_b"] for line in out.read_text(encoding="utf-8").splitlines()} == {
+        DRIFT_PLAN["pair"]["rereport"]["article_id"]
+    }

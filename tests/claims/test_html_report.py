@@ -4,7 +4,9 @@ in Debian's chromium (Playwright): no console errors, no network, a sortable col
 from __future__ import annotations
 
 import csv
+import errno
 import json
+import os
 import re
 import subprocess
 import sys
@@ -19,6 +21,7 @@ from annotator.claims.articles import corpus_of, read_corpus
 from annotator.claims.drift import drift_rows
 from annotator.claims.html_report import TABLES, Report, build_report, write_report
 from annotator.claims.ledger import build
+from annotator.errors import OutputError
 from annotator.io.articles import read_text
 
 REPO = Path(__file__).resolve().parents[2]
@@ -193,3 +196,48 @@ def test_report_tables_escape_formula_cells_unless_raw(tmp_path: Path, csv_raw: 
         cells = list(csv.reader(fh))
     expected = attack if csv_raw else "'" + attack
     assert cells == [["source", "n_claims"], [expected, "-3"], ["Ann Lee", "2"]]
+
+
+def _small_report(marker: str, review: object = None) -> Report:
+    tables = {name: [{"source": f"{marker} {name}"}] for name in TABLES}
+    columns = {name: ["source"] for name in TABLES}
+    return Report(html=f"<p>{marker}<!--annotator:files--></p>", tables=tables, columns=columns, claimreview=review)  # type: ignore[arg-type]
+
+
+def _contents(folder: Path) -> dict[str, str]:
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.iterdir())}
+
+
+@pytest.mark.parametrize("fault", ["crash", "disk full"])
+def test_a_report_that_fails_halfway_leaves_the_previous_one_whole(
+    tmp_path: Path, fault: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """All or nothing (issue 14, item 11): the tables are written before the ClaimReview export and the page, so a
+    failure there comes after four new tables exist; none of them may replace the old ones."""
+    page = tmp_path / "r.html"
+    written = write_report(_small_report("old", {"@graph": []}), page)
+    assert len(written) == 6
+    before = _contents(tmp_path)
+    assert len(before) == 6 and all("old" in text or "@graph" in text for text in before.values())
+    if fault == "crash":
+        with pytest.raises(TypeError):  # the export cannot be encoded: after the four CSVs are written
+            write_report(_small_report("new", {"bad": object()}), page)
+    else:
+        real_write = Path.write_text
+
+        def full_on_the_page(self: Path, data: str, **kw: Any) -> int:
+            if self.name == page.name:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            return real_write(self, data, **kw)
+
+        monkeypatch.setattr(Path, "write_text", full_on_the_page)
+        with pytest.raises(OutputError, match=r"r\.html: cannot write \(No space left on device\); the previous"):
+            write_report(_small_report("new", {"@graph": []}), page)
+    assert _contents(tmp_path) == before  # every old file whole, no temporary directory left
+
+
+def test_a_new_report_lands_whole(tmp_path: Path) -> None:
+    write_report(_small_report("old", {"@graph": []}), tmp_path / "r.html")
+    write_report(_small_report("new", {"@graph": []}), tmp_path / "r.html")
+    after = _contents(tmp_path)
+    assert len(after) == 6 and not any("old" in text for text in after.values())

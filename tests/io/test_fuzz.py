@@ -2,7 +2,8 @@
 (lone surrogates, deep nesting, odd quoting, NUL bytes, invalid UTF-8, long lines, ids of every JSON type) and runs
 ``annotator split`` and ``annotator prelabel`` on them through :func:`annotator.cli.main`, the console script's
 entry point, in this process. Whatever the input: no exception escapes (no traceback), the exit status is 0 or 1,
-every problem is an ``error:`` line, and exit status 1 comes with at least one.
+every problem is an ``error:`` line naming its input, exit status 1 comes with at least one, and no URL other than
+http(s) reaches the output.
 
 Bounded (examples, sizes) to run in well under a minute on a loaded two-core machine.
 """
@@ -38,6 +39,10 @@ json_values = st.recursive(
 )
 
 
+#: URLs an export must not carry (javascript:, data:, ...) and ones it keeps
+HOSTILE_URLS = ["javascript:alert(1)", " JaVaScRiPt:alert(1)", "java\tscript:x", "data:text/html,<script>", "file:///x"]
+urls = st.sampled_from([*HOSTILE_URLS, "https://example.org/a", "http://example.org/b"])
+
 #: nesting depths around the limits: ours (100), orjson's (255), Python's recursion limit (~1,000)
 DEPTHS = [2, 99, 100, 101, 255, 256, 1_000, 5_000]
 
@@ -61,6 +66,8 @@ def jsonl_line(draw: st.DrawFn) -> bytes:
         "text": draw(st.one_of(texts, words, long_text, json_values)),
         **draw(st.dictionaries(st.sampled_from(["title", "html", "source", "url", "published", "x"]), json_values)),
     }
+    if draw(st.booleans()):
+        record["url"] = draw(urls)
     if draw(st.booleans()) and draw(st.booleans()):
         record["html"] = draw(html_page())
     # ASCII escapes (\ud800 as six characters) or raw characters (a surrogate as invalid UTF-8 bytes)
@@ -120,6 +127,10 @@ def _run(argv: list[str]) -> tuple[int, str]:
     suffix=".jsonl",
 )
 @example(files=[("feed.jsonl", b'{"text": "Fine.", "m": ' + _deep(1_000).encode() + b"}\n")], suffix=".jsonl")
+@example(
+    files=[("feed.jsonl", b'{"id": "u", "text": "The mayor said so. It rained.", "url": "javascript:alert(1)"}\n')],
+    suffix=".jsonl",
+)
 def test_split_and_prelabel_survive_any_input(files: list[tuple[str, bytes]], suffix: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         names = []
@@ -138,9 +149,12 @@ def test_split_and_prelabel_survive_any_input(files: list[tuple[str, bytes]], su
             errors = [line for line in lines if line.startswith("error: ")]
             assert (status == 1) == bool(errors), stderr
             assert all(line.startswith(("error: ", "read ")) for line in lines), stderr
+            # one line per bad input: every error names the input (file, or file:line) it is about
+            assert all(any(name in line for name in names) for line in errors), stderr
             if out.exists() and suffix == ".jsonl":
                 for line in out.read_bytes().splitlines():
-                    json.loads(line)  # what was written is valid JSON (and UTF-8)
+                    row = json.loads(line)  # what was written is valid JSON (and UTF-8)
+                    assert row["url"] is None or row["url"].startswith(("http://", "https://")), row["url"]
             elif out.exists():
                 rows = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8"), newline=""), strict=True))
                 assert rows and all(len(row) == len(rows[0]) for row in rows)

@@ -7,13 +7,15 @@ Inputs are small fictional records written into pytest's tmp_path; expected valu
 from __future__ import annotations
 
 import json
+import logging
+import time
 from pathlib import Path
 
 import pytest
 
 from annotator.io.articles import ReadReport, read_articles
 from annotator.io.labelled import CorpusReport, read_labelled
-from annotator.io.parse import MAX_DEPTH
+from annotator.io.parse import MAX_DEPTH, MAX_HTML_ELEMENTS, from_html
 
 GOOD = {"id": "good", "text": "The ferry sailed again on Friday, the harbour master said."}
 
@@ -152,3 +154,36 @@ def test_labelled_lines_are_checked_like_article_lines(tmp_path: Path) -> None:
         "re-encode the text or drop the character",
         f"line 3 of {path}: nested more than {MAX_DEPTH} levels deep",
     ]
+
+
+def _many_paragraphs(n: int) -> str:
+    body = "".join(f"<p>Paragraph {i}: the council met on Tuesday, officials said.</p>" for i in range(n))
+    return f"<html><head><title>Council plan</title></head><body><nav><p>Home</p></nav>{body}</body></html>"
+
+
+def test_a_page_of_many_paragraphs_is_read_by_the_linear_extractor_and_says_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 14, item 11: a page past MAX_HTML_ELEMENTS is not given to trafilatura (192 s for 7 MB of <p>); the
+    fallback keeps every paragraph outside the navigation, in order, and a warning names the page."""
+    n = MAX_HTML_ELEMENTS + 500
+    page = tmp_path / "long.html"
+    page.write_text(_many_paragraphs(n), encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="annotator.io.parse"):
+        started = time.perf_counter()
+        (article,) = read_articles([page])
+        seconds = time.perf_counter() - started
+    lines = article.text.splitlines()
+    assert lines[0] == article.title == "Council plan" and "Home" not in lines
+    assert lines[1:] == [f"Paragraph {i}: the council met on Tuesday, officials said." for i in range(n)]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"warning: {page}: {n + 6:,} HTML elements, more than {MAX_HTML_ELEMENTS:,}: read with the linear extractor "
+        "(the text of <p> and headings) instead of trafilatura"
+    ]
+    assert seconds < 30  # trafilatura: minutes at this size on a loaded machine
+
+
+def test_an_ordinary_page_still_goes_to_trafilatura(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="annotator.io.parse"):
+        article = from_html("small.html", _many_paragraphs(50), article_id="s")
+    assert not caplog.records and "Paragraph 49" in article.text

@@ -6,22 +6,29 @@ of the code."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import errno
 import io
 import json
 import os
 import stat
+import subprocess
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pytest
+from cli_run import run
 from hypothesis import given
 from hypothesis import strategies as st
 
-from annotator.errors import InputError
+from annotator.errors import InputError, OutputError
+from annotator.io.atomic import atomic_path
 from annotator.io.labelled import CorpusReport, read_labelled
-from annotator.io.write import FORMULA_START, atomic_path, encode, escape_cell, format_for, unescape_cell, write_rows
+from annotator.io.write import FORMULA_START, encode, escape_cell, format_for, unescape_cell, write_rows
 
 COLUMNS = ("sentence_id", "text", "start", "end")
 ROWS = [
@@ -216,3 +223,115 @@ def test_a_lone_surrogate_is_written_as_a_replacement_character(tmp_path: Path, 
 def test_a_lone_surrogate_in_a_json_array_is_written_too() -> None:
     data = encode([{"k\ud800": ["v\udfff"]}], fmt="json", columns=())
     assert json.loads(data) == {"k\ufffd": ["v\ufffd"]}
+
+
+# -- special files and failing disks (issue 14, item 5 and disk full of item 11) --------------------------------
+
+
+def test_dev_null_is_written_in_place_not_replaced() -> None:
+    assert write_rows(chunks(ROWS), os.devnull, fmt="jsonl", columns=COLUMNS) == 3
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+
+
+def _drain(path: str, into: list[bytes]) -> threading.Thread:
+    def read() -> None:
+        with open(path, "rb") as fh:
+            into.append(fh.read())
+
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_a_fifo_is_streamed_to_its_reader_and_stays_a_fifo(tmp_path: Path, fmt: str) -> None:
+    fifo = tmp_path / f"rows.{fmt}"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = _drain(str(fifo), got)
+    assert write_rows(chunks(ROWS), str(fifo), fmt=fmt, columns=COLUMNS) == 3
+    reader.join(timeout=10)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [fifo.name]  # no temporary file beside it
+    lines = got[0].decode("utf-8").splitlines()
+    assert len(lines) == (3 if fmt == "jsonl" else 1 + 3 + 1)  # the CSV's third row holds a line break
+
+
+def test_proc_self_fd_of_a_pipe_is_written_in_place() -> None:
+    r, w = os.pipe()
+    got: list[bytes] = []
+    reader = _drain(f"/proc/self/fd/{r}", got)
+    try:
+        assert write_rows(chunks(ROWS), f"/proc/self/fd/{w}", fmt="jsonl", columns=COLUMNS) == 3
+    finally:
+        os.close(w)
+    reader.join(timeout=10)
+    os.close(r)
+    assert [json.loads(line) for line in got[0].splitlines()] == ROWS
+
+
+def test_a_symlink_stays_a_link_and_its_target_is_replaced(tmp_path: Path) -> None:
+    real = tmp_path / "real.jsonl"
+    real.write_text("old\n", encoding="utf-8")
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(real.name)
+    assert write_rows(chunks(ROWS), str(link), fmt="jsonl", columns=COLUMNS) == 3
+    assert link.is_symlink() and os.readlink(link) == real.name
+    assert [json.loads(line) for line in real.read_text(encoding="utf-8").splitlines()] == ROWS
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.jsonl", "real.jsonl"]
+
+
+def test_a_directory_or_an_unwritable_path_is_one_output_error(tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match="is a directory") as err:
+        write_rows(chunks(ROWS), str(tmp_path), fmt="jsonl", columns=COLUMNS)
+    assert err.value.where == str(tmp_path)
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    with pytest.raises(OutputError, match="cannot write") as err:
+        write_rows(chunks(ROWS), str(blocker / "rows.jsonl"), fmt="jsonl", columns=COLUMNS)
+    assert err.value.where == str(blocker / "rows.jsonl")
+
+
+@contextlib.contextmanager
+def _small_tmpfs(where: Path) -> Iterator[Path]:
+    """A 64 KiB tmpfs at ``where`` (root only), unmounted afterwards; skips the test where it cannot be mounted."""
+    where.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(where)], check=False, capture_output=True
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.decode(errors='replace').strip()})")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def _fill_then_enospc(parts, fh, **kw):  # type: ignore[no-untyped-def]
+    fh.write(b"partial\n")
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+@pytest.mark.parametrize("disk", ["tmpfs", "injected"])
+def test_disk_full_is_one_line_exit_1_old_file_kept_no_temporary(
+    tmp_path: Path, disk: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [{**ROWS[0], "text": "x" * 1_000, "sentence_id": f"a:{i}"} for i in range(200)]  # ~200 KB > 64 KiB
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps({"id": f"a{i}", "text": "Words said here. " * 200}) + "\n" for i in range(60)))
+    with contextlib.ExitStack() as stack:
+        folder = stack.enter_context(_small_tmpfs(tmp_path / "disk")) if disk == "tmpfs" else tmp_path / "disk"
+        folder.mkdir(exist_ok=True)
+        out = folder / "rows.jsonl"
+        out.write_text("old\n", encoding="utf-8")
+        if disk == "injected":
+            monkeypatch.setattr("annotator.io.write._write_stream", _fill_then_enospc)
+        with pytest.raises(OutputError, match=r"No space left on device\); the previous file is left as it was"):
+            write_rows([rows], str(out), fmt="jsonl", columns=COLUMNS)
+        capsys.readouterr()
+        assert run(["split", str(source), "-o", str(out)]) == 1
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err[-1] == f"error: {out}: cannot write (No space left on device); the previous file is left as it was"
+        assert "Traceback" not in "\n".join(err)
+        assert out.read_text(encoding="utf-8") == "old\n"
+        assert sorted(p.name for p in folder.iterdir()) == ["rows.jsonl"]

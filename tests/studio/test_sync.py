@@ -262,3 +262,17 @@ def test_cli_push_pre_annotates_with_the_shipped_model_by_default(cli_env, title
         [ANNOTATOR, "push", str(article), "--project", title + " x", "--model", str(tmp_path / "empty")], env=cli_env
     )
     assert proc.returncode == 1 and str(tmp_path / "empty") in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_push_of_inputs_that_all_fail_creates_no_project(cli_env, studio, title, tmp_path):
+    """Issue 14, item 11: one line per failed input and exit status 1; no empty project, no "HTTP 400"."""
+    binary = tmp_path / "scan.txt"
+    binary.write_bytes(b"\x00\x01\x02PK\x03\x04" * 50)
+    broken = tmp_path / "feed.jsonl"
+    broken.write_text('{"id": "a", "text": \n{"id": "b"}\n', encoding="utf-8")
+    proc = run([ANNOTATOR, "push", str(binary), str(broken), "--project", title, "--no-model"], env=cli_env)
+    assert proc.returncode == 1, proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert any(str(binary) in line for line in errors) and any(str(broken) in line for line in errors), proc.stderr
+    assert "HTTP 400" not in proc.stderr and "Traceback" not in proc.stderr
+    assert studio.find_project(title) is None
