@@ -216,9 +216,9 @@ class SklearnPredictor:
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline
 
-        from annotator.attribution.lexicon import lexicon
+        from annotator.attribution.phrases import matcher
 
-        self._lex = lexicon()
+        self._lex = matcher()
         y = [self._cue_label(t) for t in texts]
         self.pipeline = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), min_df=1), LogisticRegression(max_iter=500))
         self.pipeline.fit(list(texts), y)

@@ -127,7 +127,7 @@ def analyse_article(
                     plural = a.source
                 if source_feature(a.source) in _NAMED_FEATURES:
                     named = a.source
-        feats = _features(found_here, sig, quotes, continues)
+        feats = _features(found_here, sig, quotes, continues, own is not None)
         out.append(SentenceAnalysis(found_here, sig, quotes, continues, feats, _WORDS.findall(raw.text.lower())))
     return out
 
@@ -220,7 +220,7 @@ def source_feature(src: Source | None) -> str | None:
 
 
 def _features(
-    s: SentenceSources, sig: Signals, quotes: tuple[Span, ...], continues: Source | None
+    s: SentenceSources, sig: Signals, quotes: tuple[Span, ...], continues: Source | None, has_speaker: bool
 ) -> tuple[float, ...]:
     f = [0.0] * len(FEATURES)
     for a in s.attributions:
@@ -247,7 +247,7 @@ def _features(
         f[_INDEX["anonymous_any"]] = 1.0
     if quotes:
         f[_INDEX["quote"]] = 1.0
-        if _reporting_source(s) is not None:
+        if has_speaker:
             f[_INDEX["quote_speaker"]] = 1.0
     if continues is not None:
         name = source_feature(continues) if continues.key is not None else None

@@ -1,14 +1,11 @@
-"""The word lists of the cue analysis and the source finder, loaded from ``schemas/lexicon.json``.
-
-One compiled pattern per list (compiled once: importing scikit-learn shrinks ``re``'s cache), matching entries as
-whole words or phrases, case-insensitively. Longer phrases are tried first, so "could not be independently verified"
-wins over "verified".
+"""The word lists of the cue analysis and the source finder, loaded from ``schemas/lexicon.json``: lower-case
+entries, without repeats. The cue lists are matched on a sentence's tokens by :mod:`annotator.attribution.phrases`;
+the source finder's lists are looked up by folded word (:mod:`annotator.attribution.source_words`).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -29,14 +26,9 @@ LISTS = (
 
 @dataclass(frozen=True)
 class Lexicon:
-    """Each list as a tuple of lower-case entries and as one compiled alternation."""
+    """Each list as a tuple of lower-case entries."""
 
     words: dict[str, tuple[str, ...]]
-    patterns: dict[str, re.Pattern[str]]
-
-    def spans(self, name: str, text: str) -> list[tuple[int, int]]:
-        """End-exclusive character spans in ``text`` where an entry of list ``name`` occurs."""
-        return [m.span() for m in self.patterns[name].finditer(text)]
 
 
 # Lists for the source finder and claim drift (annotator/attribution/sources.py, annotator/claims/drift.py).
@@ -83,12 +75,6 @@ class Numbers:
     at_most: tuple[str, ...]
 
 
-def _compile(entries: tuple[str, ...]) -> re.Pattern[str]:
-    ordered = sorted(entries, key=len, reverse=True)
-    body = "|".join(re.escape(e).replace(r"\ ", r"\s+") for e in ordered)
-    return re.compile(rf"(?<![\w-])(?:{body})(?![\w-])", re.IGNORECASE)
-
-
 @cache
 def lexicon() -> Lexicon:
     """The shipped lexicon's cue lists (:data:`LISTS`), read once per process."""
@@ -97,8 +83,7 @@ def lexicon() -> Lexicon:
 
 @cache
 def source_lexicon() -> Lexicon:
-    """The lists of the source finder and claim drift (:data:`SOURCE_LISTS`), read once per process (matched by
-    folded word, not as patterns)."""
+    """The lists of the source finder and claim drift (:data:`SOURCE_LISTS`), read once per process."""
     return _load(SOURCE_LISTS)
 
 
@@ -114,7 +99,7 @@ def _load(names: tuple[str, ...]) -> Lexicon:
         if not isinstance(entries, list) or not all(isinstance(e, str) and e for e in entries):
             raise SchemaError(f"{path}: {name!r} must be a list of non-empty strings")
         words[name] = tuple(dict.fromkeys(e.lower() for e in entries))
-    return Lexicon(words=words, patterns={name: _compile(w) for name, w in words.items()})
+    return Lexicon(words=words)
 
 
 @cache

@@ -83,6 +83,11 @@ class PhraseMatcher:
                         free[k] = i + 1
         return {name: found[k] for k, name in enumerate(self.names) if found[k]}
 
+    def spans(self, name: str, text: str) -> list[tuple[int, int]]:
+        """End-exclusive character spans in ``text`` where an entry of list ``name`` occurs."""
+        toks = tokens(text)
+        return [(toks[a].start, toks[b].end) for a, b in self.match(toks).get(name, ())]
+
 
 def _matches(low: list[str], i: int, words: tuple[str, ...]) -> bool:
     last = len(words) - 1

@@ -5,7 +5,6 @@ label config (labels.py)."""
 from __future__ import annotations
 
 import base64
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -15,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
+from served import ThreadServer
 
 from annotator.backend.app import ModelHolder, Settings, create_app
 from annotator.backend.retrain import Retrainer, training_set
@@ -34,34 +33,6 @@ SENTENCES = [
 SOURCE, CUE = label_set().span_labels
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    """A real uvicorn server for an app, on a free loopback port, in a thread."""
-
-    def __init__(self, app: Any) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> Server:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def model(model_dir: Path) -> Model:
     return load_model(model_dir)
@@ -70,7 +41,7 @@ def model(model_dir: Path) -> Model:
 @pytest.fixture(scope="module")
 def served(model: Model) -> Iterator[tuple[str, ModelHolder]]:
     holder = ModelHolder(model)
-    with Server(create_app(holder)) as server:
+    with ThreadServer(create_app(holder)) as server:
         yield server.url, holder
 
 
@@ -187,7 +158,7 @@ def test_unknown_paths_and_methods_get_json_errors(served: tuple[str, ModelHolde
 
 
 def test_too_many_tasks_is_refused(model: Model) -> None:
-    with Server(create_app(ModelHolder(model), Settings(max_tasks=3))) as server:
+    with ThreadServer(create_app(ModelHolder(model), Settings(max_tasks=3))) as server:
         r = httpx.post(server.url + "/predict", json=_tasks(SENTENCES))
     assert r.status_code == 413
     assert "limit is 3" in r.json()["error"]
@@ -207,7 +178,7 @@ def test_basic_auth_is_required_when_set_on_every_endpoint_but_health(model: Mod
     app = create_app(ModelHolder(model), Settings(basic_auth=("ls", "s3cret")))
     good = "Basic " + base64.b64encode(b"ls:s3cret").decode()
     bad = "Basic " + base64.b64encode(b"ls:wrong").decode()
-    with Server(app) as server:
+    with ThreadServer(app) as server:
         assert httpx.get(server.url + "/health").status_code == 200  # Label Studio's connection check
         assert httpx.get(server.url + "/status").status_code == 401
         assert httpx.post(server.url + "/webhook", json={"action": "START_TRAINING", "project": 1}).status_code == 401
@@ -234,7 +205,7 @@ class _Renamed:
 def test_swapping_the_model_under_load_loses_no_request(model: Model) -> None:
     holder = ModelHolder(model)
     versions = {model.model_version, "swapped-a", "swapped-b"}
-    with Server(create_app(holder)) as server, httpx.Client(base_url=server.url) as client:
+    with ThreadServer(create_app(holder)) as server, httpx.Client(base_url=server.url) as client:
         stop = threading.Event()
 
         def swapper() -> int:
@@ -294,7 +265,7 @@ def test_failed_retraining_keeps_the_model_and_says_why(model: Model, tmp_path: 
     holder = ModelHolder(model)
     retrainer = Retrainer(holder, fetch=unreachable, seed=[], models_dir=tmp_path, load=load_model, every=2)
     try:
-        with Server(create_app(holder, trainer=retrainer)) as server:
+        with ThreadServer(create_app(holder, trainer=retrainer)) as server:
             hook = {"action": "ANNOTATION_CREATED", "project": {"id": 5}}
             assert httpx.post(server.url + "/webhook", json=hook).json()["status"] == "counted"
             assert httpx.post(server.url + "/webhook", json=hook).json()["status"] == "queued"
@@ -324,7 +295,7 @@ def test_retraining_swaps_in_a_saved_model_and_publishes_its_version(model: Mode
         publish=lambda project, old, new: published.append((project, old, new)),
     )
     try:
-        with Server(create_app(holder, trainer=retrainer)) as server:
+        with ThreadServer(create_app(holder, trainer=retrainer)) as server:
             r = httpx.post(server.url + "/webhook", json={"action": "START_TRAINING", "project": {"id": 9}})
             assert r.json()["status"] == "queued"
             assert retrainer.wait_idle(180)
@@ -397,7 +368,7 @@ class _Slow:
 
 def test_concurrent_requests_share_model_calls_and_a_bad_one_fails_alone(model: Model) -> None:
     slow = _Slow(model)
-    with Server(create_app(ModelHolder(slow))) as server, httpx.Client(base_url=server.url, timeout=60) as client:
+    with ThreadServer(create_app(ModelHolder(slow))) as server, httpx.Client(base_url=server.url, timeout=60) as client:
 
         def call(i: int) -> httpx.Response:
             text = "POISON" if i == 5 else SENTENCES[i % len(SENTENCES)]
@@ -439,7 +410,7 @@ def test_a_webhook_project_is_checked_with_label_studio_before_it_is_kept(model:
     retrainer = Retrainer(holder, fetch=fetch, seed=[], models_dir=tmp_path, load=load_model, every=1000)
     hook = {"action": "ANNOTATION_CREATED"}
     try:
-        with Server(create_app(holder, trainer=retrainer, project_exists=exists)) as server:
+        with ThreadServer(create_app(holder, trainer=retrainer, project_exists=exists)) as server:
             invented = [httpx.post(server.url + "/webhook", json={**hook, "project": p}) for p in range(100, 400)]
             unreachable = httpx.post(server.url + "/webhook", json={**hook, "project": 13})
             real = [httpx.post(server.url + "/webhook", json={**hook, "project": 20 + p % 40}) for p in range(80)]
@@ -467,7 +438,7 @@ def test_training_requests_are_coalesced_while_one_runs(model: Model, tmp_path: 
     holder = ModelHolder(model)
     retrainer = Retrainer(holder, fetch=fetch_nothing, seed=[], models_dir=tmp_path, load=load_model, min_interval=4)
     try:
-        with Server(create_app(holder, trainer=retrainer)) as server, httpx.Client(base_url=server.url) as client:
+        with ThreadServer(create_app(holder, trainer=retrainer)) as server, httpx.Client(base_url=server.url) as client:
             for _ in range(20):
                 r = client.post("/webhook", json={"action": "START_TRAINING", "project": 2})
                 assert r.json()["status"] == "queued"

@@ -16,12 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import sync_playwright
-from served import ThreadServer, free_port
-
-from annotator.backend.app import ModelHolder, Settings, create_app
-from annotator.backend.retrain import Retrainer
-from annotator.classifier.artefacts import load_model
-from annotator.errors import StudioError
+from served import ThreadServer, refusing_backend
 
 pytestmark = pytest.mark.browser
 
@@ -38,20 +33,8 @@ fetch(target, {method: "POST", headers: {"Content-Type": "application/json"}, bo
 
 @pytest.fixture
 def backend(model_dir: Path, tmp_path: Path) -> Iterator[tuple[ThreadServer, list[int]]]:
-    fetched: list[int] = []
-
-    def fetch(project: int) -> list[tuple[str, str]]:
-        fetched.append(project)
-        raise StudioError("no Label Studio in this test")
-
-    holder = ModelHolder(load_model(model_dir))
-    port = free_port()
-    trainer = Retrainer(holder, fetch=fetch, seed=[], models_dir=tmp_path, load=load_model, min_interval=0)
-    try:
-        with ThreadServer(create_app(holder, Settings(port=port), trainer=trainer), port) as server:
-            yield server, fetched
-    finally:
-        trainer.close()
+    with refusing_backend(model_dir, tmp_path, min_interval=0) as served:
+        yield served
 
 
 @pytest.fixture

@@ -10,13 +10,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from served import ThreadServer, free_port
+from served import ThreadServer, refusing_backend
 
-from annotator.backend.app import ModelHolder, Settings, create_app
 from annotator.backend.guard import TOKEN_FILE, USER, HostGuard, backend_token, read_credentials
-from annotator.backend.retrain import Retrainer
-from annotator.classifier.artefacts import load_model
-from annotator.errors import InputError, StudioError
+from annotator.errors import InputError
 
 
 def test_the_secret_is_generated_once_readable_by_its_owner_only(tmp_path: Path) -> None:
@@ -80,20 +77,8 @@ def test_the_guard_refuses_other_hosts_and_origins(host: str, origin: str | None
 def guarded(model_dir: Path) -> Iterator[tuple[ThreadServer, list[int]]]:
     """The backend with retraining, no credentials (only the guard stands), and a record of the projects that
     retraining was asked to read (each refused here: no model is trained)."""
-    fetched: list[int] = []
-
-    def fetch(project: int) -> list[tuple[str, str]]:
-        fetched.append(project)
-        raise StudioError("no Label Studio in this test")
-
-    holder = ModelHolder(load_model(model_dir))
-    port = free_port()
-    trainer = Retrainer(holder, fetch=fetch, seed=[], models_dir=model_dir.parent / "guard-models", load=load_model)
-    try:
-        with ThreadServer(create_app(holder, Settings(port=port), trainer=trainer), port) as server:
-            yield server, fetched
-    finally:
-        trainer.close()
+    with refusing_backend(model_dir, model_dir.parent / "guard-models") as served:
+        yield served
 
 
 START = {"action": "START_TRAINING", "project": 3}
