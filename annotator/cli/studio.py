@@ -164,7 +164,12 @@ def push_cmd(
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), help="Output file (default: stdout).")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), help="Default: from -o, else jsonl.")
 @csv_raw_option
-@click.option("--resolved", is_flag=True, help="One row per sentence: the majority label and whether all agreed.")
+@click.option(
+    "--resolved", is_flag=True, help="One row per sentence: the reviewer's label, else the majority, and its origin."
+)
+@click.option(
+    "--review-project", "review_title", help='Review project to read decisions from (default: "TITLE — review").'
+)
 @connection_options
 def pull_cmd(
     title: str,
@@ -172,6 +177,7 @@ def pull_cmd(
     fmt: str | None,
     csv_raw: bool,
     resolved: bool,
+    review_title: str | None,
     url: str | None,
     token: str | None,
 ) -> None:
@@ -179,8 +185,11 @@ def pull_cmd(
 
     Columns: sentence_id, text, label, annotator, created_at, updated_at, lead_time, source_span,
     cue_span, note, guideline_version, and the prediction shown (predicted_label, predicted_score,
-    model_version). Skipped annotations are reported, not counted as labels. Uses an export snapshot;
-    the output file is written atomically.
+    model_version), task_id, annotation_id, article_id, gold_label (the known label of a gold task) and
+    review_label (the decision in the review project, see `annotator review`). With --resolved, the
+    label is the reviewer's when there is one, else the majority; origin says which (review,
+    majority, unanimous, tie: no label). Skipped annotations are reported, not counted as labels. Uses
+    an export snapshot; the output file is written atomically.
 
     Example: annotator pull --project "News claims" -o labels.parquet
     """
@@ -189,7 +198,7 @@ def pull_cmd(
     from annotator.studio.tasks import ANNOTATION_COLUMNS, COLUMN_TYPES, RESOLVED_COLUMNS
 
     fmt = output_format(output, fmt)
-    result = pull(connect(url, token), title, resolved=resolved)
+    result = pull(connect(url, token), title, resolved=resolved, review_title=review_title)
     columns = RESOLVED_COLUMNS if resolved else ANNOTATION_COLUMNS
     import pyarrow as pa
 
@@ -200,10 +209,19 @@ def pull_cmd(
     what = "sentences" if resolved else "annotations"
     skipped = f"; {r.cancelled} skipped annotation{'s' if r.cancelled != 1 else ''} not counted" if r.cancelled else ""
     unlabelled = f"; {r.unlabelled} without a label" if r.unlabelled else ""
+    decided = f"; {result.decided} decisions in {result.review.title!r}" if result.review is not None else ""
     click.echo(
-        f"{r.tasks} annotated tasks, {r.annotations} annotations: {n} {what} written{where}{skipped}{unlabelled}",
+        f"{r.tasks} annotated tasks, {r.annotations} annotations: {n} {what} written{where}{skipped}{unlabelled}"
+        f"{decided}",
         err=True,
     )
+    if result.orphaned:
+        kept = "kept with n_annotations 0" if resolved else "not in this output (use --resolved to keep them)"
+        click.echo(
+            f"warning: {len(result.orphaned)} decisions are for sentences no longer annotated in {title!r} "
+            f"(task deleted?): {kept}",
+            err=True,
+        )
 
 
 @click.command("agreement", context_settings=CONTEXT)

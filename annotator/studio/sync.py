@@ -22,7 +22,16 @@ from annotator.io import Row
 from annotator.labels import label_set
 from annotator.predictions import Predictor, predict_after
 from annotator.studio.client import Project, Studio, TaskRef
-from annotator.studio.tasks import ExportReport, Task, annotation_rows, iter_tasks, prediction_json, resolve
+from annotator.studio.tasks import (
+    Decision,
+    ExportReport,
+    Task,
+    annotation_rows,
+    decisions,
+    iter_tasks,
+    prediction_json,
+    resolve,
+)
 
 DEFAULT_BATCH = 2000
 
@@ -214,6 +223,14 @@ def _predict_stale(
         report.predictions_added += len(payload)
 
 
+#: the title of a project's review project: ``annotator review``'s default, where ``pull`` looks for decisions
+REVIEW_SUFFIX = " — review"
+
+
+def review_title_for(title: str) -> str:
+    return f"{title}{REVIEW_SUFFIX}"
+
+
 @dataclass
 class PullResult:
     """Labelled rows (one per annotation, or one per sentence when resolved) and what the export held besides."""
@@ -221,14 +238,35 @@ class PullResult:
     rows: list[Row]
     report: ExportReport
     project: Project
+    review: Project | None = None  # the review project read for decisions, if there is one
+    decided: int = 0  # decisions found there
+    orphaned: list[str] = field(default_factory=list)  # sentences decided whose task is gone from the project
 
 
-def pull(studio: Studio, title: str, *, resolved: bool = False) -> PullResult:
-    """The labels of project ``title``, through an export snapshot."""
+def pull(studio: Studio, title: str, *, resolved: bool = False, review_title: str | None = None) -> PullResult:
+    """The labels of project ``title``, through an export snapshot, with the decisions of its review project
+    (``review_title``, by default ``"TITLE — review"``; none if there is no such project) as ``review_label``, and
+    as the label of resolved rows."""
     project = studio.find_project(title)
     if project is None:
         raise StudioError(f"no project titled {title!r} at {studio.url}")
+    users = studio.users()
+    review = studio.find_project(review_title or review_title_for(title))
+    if review is None and review_title:
+        raise StudioError(f"no review project titled {review_title!r} at {studio.url}")
+    decided: dict[str, Decision] = {}
+    if review is not None:
+        decided = decisions(studio.export_snapshot(review.id), users=users)
     tasks = studio.export_snapshot(project.id)
     report = ExportReport()
-    rows = list(annotation_rows(tasks, users=studio.users(), model_version=project.model_version, report=report))
-    return PullResult(rows=resolve(rows) if resolved else rows, report=report, project=project)
+    rows = list(annotation_rows(tasks, users=users, model_version=project.model_version, report=report, review=decided))
+    labelled = {str(r["sentence_id"]) for r in rows}
+    orphaned = sorted(sid for sid in decided if sid not in labelled)
+    return PullResult(
+        rows=resolve(rows, review=decided) if resolved else rows,
+        report=report,
+        project=project,
+        review=review,
+        decided=len(decided),
+        orphaned=orphaned,
+    )
