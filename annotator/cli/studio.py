@@ -110,6 +110,14 @@ def studio_cmd(
 @click.option("--no-model", is_flag=True, help="Push without pre-annotations.")
 @click.option("--overlap", type=click.IntRange(min=1), help="Annotators per task (maximum_annotations).")
 @click.option("--batch-size", default=2000, show_default=True, type=click.IntRange(min=1), help="Tasks per request.")
+@click.option(
+    "--gold",
+    "gold_paths",
+    multiple=True,
+    type=click.Path(exists=True),
+    help="Labelled sentences (a training corpus or a pulled file) to mix in as gold tasks; repeatable.",
+)
+@click.option("--gold-seed", default=0, show_default=True, type=int, help="Seed of the gold tasks' positions.")
 @connection_options
 def push_cmd(
     paths: tuple[str, ...],
@@ -118,6 +126,8 @@ def push_cmd(
     no_model: bool,
     overlap: int | None,
     batch_size: int,
+    gold_paths: tuple[str, ...],
+    gold_seed: int,
     url: str | None,
     token: str | None,
     stdin_format: str | None,
@@ -129,7 +139,9 @@ def push_cmd(
     again, and annotations are never touched, so re-running is safe. With a model, every task carries
     its prediction (label, score, model_version), tasks already there get the new model's prediction,
     and the project's model_version is set to the model's. To have a running `annotator serve` predict
-    as tasks are opened, attach it with `annotator connect`.
+    as tasks are opened, attach it with `annotator connect`. With --gold, labelled sentences are mixed
+    in between articles (seeded positions) as gold tasks: like any other task to annotators, `gold`
+    true in the task data for reviewers, the known label in the task's meta (pull's gold_label).
 
     Example: annotator push data/articles --project "News claims" --overlap 2
     """
@@ -138,11 +150,20 @@ def push_cmd(
     from annotator.text.split import iter_rows
 
     columns = columns_from(kwargs)
+    gold = _gold(gold_paths) if gold_paths else None
     predictor = None if no_model else load_predictor(model)
     studio = connect(url, token)
     with reading(paths, columns, stdin_format) as (articles, read_report):
+        rows = iter_rows(articles)
         report = push(
-            studio, iter_rows(articles), title=title, predictor=predictor, overlap=overlap, batch_size=batch_size
+            studio,
+            rows,
+            title=title,
+            predictor=predictor,
+            overlap=overlap,
+            batch_size=batch_size,
+            gold=gold,
+            gold_seed=gold_seed,
         )
     p = report.project
     if p is None:
@@ -151,12 +172,28 @@ def push_cmd(
     preds = f" with predictions of {report.model_version}" if report.model_version else " without predictions"
     added = f"; {report.predictions_added} existing tasks got predictions" if report.predictions_added else ""
     repeated = f", {report.repeated} repeated in the input" if report.repeated else ""
+    added += f"; {len(gold)} gold sentences mixed in (counted above)" if gold else ""
     finish(
         read_report,
         f"{report.sentences} sentences, {report.imported} new tasks{preds} in {report.batches} "
         f"request{'s' if report.batches != 1 else ''}, {report.already} already there{repeated}{added}; "
         f"project {p.title!r} (id {p.id}) has {p.task_count} tasks: {studio.url}/projects/{p.id}",
     )
+
+
+def _gold(paths: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Gold tasks from labelled files; the first bad line is an error (a gold label must be right)."""
+    from annotator.guideline import guideline
+    from annotator.io.labelled import CorpusReport, read_labelled
+    from annotator.studio.gold import gold_tasks
+
+    report = CorpusReport()
+    frame = read_labelled(paths, report=report)
+    if report.errors:
+        raise report.errors[0]
+    if frame.empty:
+        raise InputError(", ".join(paths), "no labelled sentences for --gold")
+    return gold_tasks(frame.to_dict("records"), guideline_version=guideline().version)
 
 
 @click.command("pull", context_settings=CONTEXT)

@@ -22,6 +22,7 @@ from annotator.io import Row
 from annotator.labels import label_set
 from annotator.predictions import Predictor, predict_after
 from annotator.studio.client import Project, Studio, TaskRef
+from annotator.studio.gold import mix
 from annotator.studio.tasks import (
     Decision,
     ExportReport,
@@ -124,12 +125,15 @@ def push(
     overlap: int | None = None,
     batch_size: int = DEFAULT_BATCH,
     on_batch: Callable[[int], None] | None = None,
+    gold: list[Task] | None = None,
+    gold_seed: int = 0,
 ) -> PushReport:
     """Import the sentences in ``rows`` (``annotator.text.split`` rows) into project ``title`` as tasks.
 
     Sentences whose ``sentence_id`` is already in the project are not imported again (a sentence repeated in the
     input is imported once). ``on_batch(n)`` is called after each import request with the number of tasks sent.
-    Without a single row, Label Studio is not asked anything and ``report.project`` is None.
+    Without a single row, Label Studio is not asked anything and ``report.project`` is None. ``gold``: gold tasks
+    (:func:`annotator.studio.gold.gold_tasks`) mixed among the new tasks at positions drawn with ``gold_seed``.
     """
     if batch_size < 1:
         raise StudioError(f"batch size must be at least 1; got {batch_size}")
@@ -140,12 +144,7 @@ def push(
     project, report.created_project = ensure_project(studio, title, overlap=overlap)
     report.project = project
     version = predictor.model_version if predictor is not None else None
-    known: dict[str, TaskRef] = {}
-    unpredicted: set[int] = set()  # tasks already there without a prediction of this model version
-    if not report.created_project:
-        known = {ref.sentence_id: ref for ref in studio.task_refs(project.id)}
-        if version is not None and known:
-            unpredicted = studio.tasks_without_model(project.id, version)
+    known, unpredicted = _known(studio, project.id, version) if not report.created_project else ({}, set())
     report.model_version = version
     seen: set[str] = set()
     stale: list[TaskRef] = []
@@ -166,7 +165,8 @@ def push(
                 continue
             yield task
 
-    tasks = fresh(iter_tasks(stream, guideline_version=guideline().version))
+    tasks = iter_tasks(stream, guideline_version=guideline().version)
+    tasks = fresh(mix(tasks, gold, seed=gold_seed) if gold else tasks)
     _import(studio, project.id, tasks, predictor, batch_size, report, on_batch)
     if predictor is not None:
         _predict_stale(studio, project.id, stale, predictor, batch_size, report)
@@ -174,6 +174,13 @@ def push(
             studio.update_project(project.id, model_version=version)
     report.project = studio.get_project(project.id)
     return report
+
+
+def _known(studio: Studio, project: int, version: str | None) -> tuple[dict[str, TaskRef], set[int]]:
+    """The tasks already in a project by sentence id, and those without a prediction of model ``version``."""
+    known = {ref.sentence_id: ref for ref in studio.task_refs(project)}
+    unpredicted = studio.tasks_without_model(project, version) if version is not None and known else set()
+    return known, unpredicted
 
 
 def _nonempty(rows: Iterable[Row]) -> Iterator[Row] | None:
