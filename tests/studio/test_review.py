@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from annotators import Labelled, annotate, choice, make_users, two_annotators
 from cli_run import run
+from jsonschema import Draft202012Validator
 from label_studio_sdk.label_interface import LabelInterface
 
 from annotator.errors import InputError, StudioError
@@ -23,6 +24,20 @@ from annotator.text.split import split
 REPO = Path(__file__).resolve().parents[2]
 ARTICLE = REPO / "data" / "articles" / "health-clinic-closures.txt"
 SHORT = REPO / "data" / "articles" / "crime-staged-crash-ring.txt"
+
+
+def validator(name: str) -> Draft202012Validator:
+    return Draft202012Validator(json.loads((REPO / "schemas" / name).read_text(encoding="utf-8")))
+
+
+PULLED = validator("pulled.schema.json")
+RESOLVED = validator("resolved.schema.json")
+
+
+def test_the_schemas_name_the_columns_pull_writes():
+    assert set(PULLED.schema["properties"]) == set(ANNOTATION_COLUMNS)
+    assert set(RESOLVED.schema["properties"]) == set(RESOLVED_COLUMNS)
+    assert RESOLVED.schema["properties"]["origin"]["enum"] == ["review", "majority", "unanimous", "tie"]
 
 
 def rows_of(path: Path, n: int | None = None) -> list[dict]:
@@ -147,8 +162,14 @@ def test_pull_resolved_takes_the_decision_else_the_majority(labelled, studio, sd
     for sid in set(labelled.votes) - labelled.disagreements():
         assert rows[sid]["origin"] == "unanimous" and rows[sid]["label"] == labelled.votes[sid][labelled.alice.email]
 
+    for row in rows.values():
+        RESOLVED.validate(row)
     per = pull(studio, title).rows
     assert all(list(r) == list(ANNOTATION_COLUMNS) for r in per)
+    per_file = tmp_path / "labels.jsonl"
+    assert run(["pull", "--project", title, "-o", str(per_file)]) == 0
+    for line in per_file.read_text(encoding="utf-8").splitlines():
+        PULLED.validate(json.loads(line))
     assert {r["review_label"] for r in per if r["sentence_id"] == decided} == {chosen}
     assert {r["review_label"] for r in per if r["sentence_id"] != decided} == {None}
     assert {r["article_id"] for r in per} == {r["article_id"] for r in rows_of(ARTICLE, 15)}
@@ -166,6 +187,7 @@ def test_a_decision_outlives_the_deletion_of_its_task(labelled, studio, sdk, tit
     row = next(r for r in result.rows if r["sentence_id"] == sid)
     assert (row["label"], row["origin"], row["n_annotations"]) == (labels()[1], "review", 0)
     assert row["text"] == tasks[sid]["data"]["text"] and result.orphaned == [sid]
+    RESOLVED.validate(row)
     capsys.readouterr()
     assert run(["pull", "--project", title, "--resolved", "-o", "-"]) == 0
     err = capsys.readouterr().err
