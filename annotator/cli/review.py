@@ -47,11 +47,11 @@ def review_cmd(
         return
     p = report.review_project
     for count, warning in (
-        (report.foreign, "tasks of the review project were not made by `annotator review` (left alone)"),
-        (report.orphaned, "review tasks are for sentences no longer annotated in the project (kept as they are)"),
+        (report.foreign, "of the review project not made by `annotator review` (left alone)"),
+        (report.orphaned, "for sentences no longer annotated in the project (kept as they are)"),
     ):
         if count:
-            click.echo(f"warning: {count} {warning}", err=True)
+            click.echo(f"warning: {count} review task{'s' if count != 1 else ''} {warning}", err=True)
     made = "created" if report.created_project else "updated"
     added = f"; {report.predictions_added} predictions added to undecided tasks" if report.predictions_added else ""
     click.echo(

@@ -246,7 +246,8 @@ def pull_cmd(
     what = "sentences" if resolved else "annotations"
     skipped = f"; {r.cancelled} skipped annotation{'s' if r.cancelled != 1 else ''} not counted" if r.cancelled else ""
     unlabelled = f"; {r.unlabelled} without a label" if r.unlabelled else ""
-    decided = f"; {result.decided} decisions in {result.review.title!r}" if result.review is not None else ""
+    n_dec = result.decided
+    decided = f"; {n_dec} decision{'s' if n_dec != 1 else ''} in {result.review.title!r}" if result.review else ""
     click.echo(
         f"{r.tasks} annotated tasks, {r.annotations} annotations: {n} {what} written{where}{skipped}{unlabelled}"
         f"{decided}",
@@ -255,7 +256,8 @@ def pull_cmd(
     if result.orphaned:
         kept = "kept with n_annotations 0" if resolved else "not in this output (use --resolved to keep them)"
         click.echo(
-            f"warning: {len(result.orphaned)} decisions are for sentences no longer annotated in {title!r} "
+            f"warning: {len(result.orphaned)} decision{'s are' if len(result.orphaned) != 1 else ' is'} for "
+            f"sentences no longer annotated in {title!r} "
             f"(task deleted?): {kept}",
             err=True,
         )

@@ -191,7 +191,7 @@ def test_a_decision_outlives_the_deletion_of_its_task(labelled, studio, sdk, tit
     capsys.readouterr()
     assert run(["pull", "--project", title, "--resolved", "-o", "-"]) == 0
     err = capsys.readouterr().err
-    assert "warning: 1 decisions are for sentences no longer annotated" in err and "Traceback" not in err
+    assert "warning: 1 decision is for sentences no longer annotated" in err and "Traceback" not in err
 
     again = review(studio, title)
     assert again.orphaned == 1 and again.added == 0
@@ -263,7 +263,7 @@ def test_review_project_edited_by_hand(labelled, studio, sdk, title, project_tas
 
     assert run(["review", "--project", title, "--no-model"]) == 0
     err = capsys.readouterr().err
-    assert "warning: 1 tasks of the review project were not made by `annotator review`" in err
+    assert "warning: 1 review task of the review project not made by `annotator review`" in err
     after = {t["data"].get("sentence_id"): t for t in project_tasks(review_title_for(title))}
     assert gone in after and after[gone]["annotations"] == []  # the sentence still disagrees: back in review
     assert [a["id"] for a in after[kept]["annotations"]] == [decision]
