@@ -154,17 +154,8 @@ def push_cmd(
     predictor = None if no_model else load_predictor(model)
     studio = connect(url, token)
     with reading(paths, columns, stdin_format) as (articles, read_report):
-        rows = iter_rows(articles)
-        report = push(
-            studio,
-            rows,
-            title=title,
-            predictor=predictor,
-            overlap=overlap,
-            batch_size=batch_size,
-            gold=gold,
-            gold_seed=gold_seed,
-        )
+        options: dict[str, Any] = {"overlap": overlap, "batch_size": batch_size, "gold": gold, "gold_seed": gold_seed}
+        report = push(studio, iter_rows(articles), title=title, predictor=predictor, **options)
     p = report.project
     if p is None:
         finish(read_report, f"no sentences to push; project {title!r} left as it was")
