@@ -27,7 +27,7 @@ from annotator.labels import CHOICES_NAME, NOTE_NAME, SPANS_NAME, label_set
 from annotator.predictions import Predictor
 from annotator.studio.client import Project, Studio
 from annotator.studio.sync import predict, review_title_for, validate_label_config
-from annotator.studio.tasks import Task, _choice, _user, decisions
+from annotator.studio.tasks import Task, annotator_of, choice_of, decisions
 
 DISAGREEMENT = "disagreement"
 VOTE_JOIN = " · "
@@ -71,10 +71,10 @@ def votes_of(task: Mapping[str, Any], users: Mapping[int, str]) -> list[Vote]:
     latest: dict[str, tuple[tuple[str, int], Vote]] = {}
     for ann in task.get("annotations") or []:
         result = ann.get("result") or []
-        label = None if ann.get("was_cancelled") else _choice(result)
+        label = None if ann.get("was_cancelled") else choice_of(result)
         if label is None:
             continue
-        who = _user(ann.get("completed_by"), users)
+        who = annotator_of(ann.get("completed_by"), users)
         when = (str(ann.get("updated_at") or ann.get("created_at") or ""), int(ann.get("id") or 0))
         regions = tuple(
             {k: r[k] for k in ("id", "from_name", "to_name", "type", "value") if k in r}
@@ -206,12 +206,14 @@ def _check_config(project: Project) -> None:
 
 
 def _existing(tasks: Iterable[Mapping[str, Any]], report: ReviewReport) -> dict[str, Task]:
-    """The review project's tasks made by `annotator review`, by sentence id (the oldest if repeated)."""
+    """The review project's tasks by sentence id (the oldest if repeated); a task without a sentence id was not
+    made by `annotator review` (added by hand): counted and left alone. A task whose ``sentence_id`` stayed but
+    whose other fields were edited still holds its sentence: it is not added again."""
     out: dict[str, Task] = {}
     for task in sorted(tasks, key=lambda t: int(t.get("id") or 0)):
         data = task.get("data") or {}
         sid = data.get("sentence_id")
-        if not isinstance(sid, str) or not sid or "review_of" not in data:
+        if not isinstance(sid, str) or not sid:
             report.foreign += 1
             continue
         out.setdefault(sid, dict(task))
@@ -280,8 +282,8 @@ def _complete(
     need_model: list[Task] = []
     for sid, task in existing.items():
         item = wanted.get(sid)
-        if item is None or task.get("annotations"):
-            continue  # not to review any more, or decided (or skipped): never touched
+        if item is None or task.get("annotations") or "review_of" not in (task.get("data") or {}):
+            continue  # not to review any more, decided (or skipped), or edited by hand: never touched
         have = {str(p.get("model_version")) for p in task.get("predictions") or [] if isinstance(p, Mapping)}
         payload += [{**_prediction(v), "task": task["id"]} for v in item.votes if v.annotator not in have]
         if predictor is not None and predictor.model_version not in have:

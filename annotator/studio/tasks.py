@@ -183,7 +183,8 @@ class ExportReport:
     skipped_ids: list[int] = field(default_factory=list)
 
 
-def _choice(result: Sequence[Mapping[str, Any]]) -> str | None:
+def choice_of(result: Sequence[Mapping[str, Any]]) -> str | None:
+    """The sentence label of an annotation's (or a prediction's) result, or None."""
     for region in result:
         if region.get("from_name") == CHOICES_NAME:
             choices = region.get("value", {}).get("choices") or []
@@ -208,7 +209,7 @@ def _note(result: Sequence[Mapping[str, Any]]) -> str | None:
     return None
 
 
-def _user(completed_by: Any, users: Mapping[int, str]) -> str:
+def annotator_of(completed_by: Any, users: Mapping[int, str]) -> str:
     """An annotator's email: from an expanded ``completed_by`` object, else looked up by user id."""
     if isinstance(completed_by, Mapping):
         if completed_by.get("email"):
@@ -270,7 +271,7 @@ def annotation_rows(
                 report.skipped_ids.append(int(ann.get("id", 0)))
                 continue
             result = ann.get("result") or []
-            label = _choice(result)
+            label = choice_of(result)
             if label is None:
                 report.unlabelled += 1
                 continue
@@ -280,7 +281,7 @@ def annotation_rows(
                 "sentence_id": data.get("sentence_id"),
                 "text": data.get("text"),
                 "label": label,
-                "annotator": _user(ann.get("completed_by"), users),
+                "annotator": annotator_of(ann.get("completed_by"), users),
                 "created_at": ann.get("created_at"),
                 "updated_at": ann.get("updated_at"),
                 "lead_time": float(lead) if lead is not None else None,
@@ -288,7 +289,7 @@ def annotation_rows(
                 "cue_span": _spans(result, cue),
                 "note": _note(result),
                 "guideline_version": data.get("guideline_version"),
-                "predicted_label": _choice(shown.get("result") or []) if shown else None,
+                "predicted_label": choice_of(shown.get("result") or []) if shown else None,
                 "predicted_score": float(shown["score"]) if shown and shown.get("score") is not None else None,
                 "model_version": shown.get("model_version") if shown else None,
                 "task_id": task.get("id"),
@@ -319,12 +320,12 @@ def decisions(tasks: Iterable[Mapping[str, Any]], *, users: Mapping[int, str] | 
         if not isinstance(sid, str) or not sid:
             continue
         for ann in task.get("annotations") or []:
-            label = None if ann.get("was_cancelled") else _choice(ann.get("result") or [])
+            label = None if ann.get("was_cancelled") else choice_of(ann.get("result") or [])
             if label is None:
                 continue
             when = (str(ann.get("updated_at") or ann.get("created_at") or ""), int(ann.get("id") or 0))
             if sid not in out or when > out[sid][0]:
-                out[sid] = (when, Decision(sid, label, _user(ann.get("completed_by"), users or {}), data))
+                out[sid] = (when, Decision(sid, label, annotator_of(ann.get("completed_by"), users or {}), data))
     return {sid: decision for sid, (_when, decision) in out.items()}
 
 

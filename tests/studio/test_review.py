@@ -268,6 +268,12 @@ def test_review_project_edited_by_hand(labelled, studio, sdk, title, project_tas
     assert gone in after and after[gone]["annotations"] == []  # the sentence still disagrees: back in review
     assert [a["id"] for a in after[kept]["annotations"]] == [decision]
     assert after[None]["data"] == by_hand
+    # a review task whose fields were edited by hand but kept its sentence_id still holds its sentence
+    undecided = next(sid for sid in after if sid not in (None, kept, gone))
+    sdk.tasks.update(id=after[undecided]["id"], data={**by_hand, "sentence_id": undecided})
+    assert run(["review", "--project", title, "--no-model"]) == 0
+    capsys.readouterr()
+    assert len(project_tasks(review_title_for(title))) == len(after)  # not added again
 
     # its label config no longer has our labels: refused, nothing changed
     edited = label_set().config.replace('value="contested"', 'value="disputed"')
