@@ -39,6 +39,13 @@ def test_gold_tasks_are_named_by_their_text_and_carry_the_label_in_meta(gold_row
         assert task["data"]["gold"] is True and task["meta"] == {"gold_label": row["label"]}
         assert "gold_label" not in task["data"] and "label" not in task["data"]
     assert gold_id("a") != gold_id("b") and gold_id("a") == gold_id("a")
+    # context from the same article in the input: the sentences around it and the headline
+    same = [r for r in gold_rows if r["article_id"] == gold_rows[1]["article_id"]]
+    k = same.index(gold_rows[1])
+    assert tasks[1]["data"]["prev"] == (same[k - 1]["text"] if k else "")
+    assert tasks[1]["data"]["next"] == (same[k + 1]["text"] if k + 1 < len(same) else "")
+    headline = next((r["text"] for r in same if r["kind"] == "headline"), "")
+    assert tasks[1]["data"]["title"] == headline != ""
 
 
 def test_mix_places_gold_between_articles_at_seeded_positions(gold_rows):
