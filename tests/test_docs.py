@@ -125,7 +125,20 @@ def two_annotators_label_20_tasks(request: pytest.FixtureRequest) -> None:
             sdk.annotations.create(id=task.id, result=[choice], **({"completed_by": user} if user else {}))
 
 
-STEPS = {"two-annotators-label-20-tasks": two_annotators_label_20_tasks}
+def a_reviewer_decides_the_first_review_task(request: pytest.FixtureRequest) -> None:
+    """The admin, as reviewer, takes maria's label on the first task of "News claims — review"."""
+    sdk = request.getfixturevalue("sdk")
+    (project,) = [p for p in sdk.projects.list(title="News claims — review") if p.title == "News claims — review"]
+    task = min(sdk.tasks.list(project=project.id, fields="all", page_size=100), key=lambda t: t.id)
+    predictions = [p if isinstance(p, dict) else p.dict() for p in task.predictions]
+    (maria,) = [p for p in predictions if p["model_version"] == "maria@newsroom.example"]
+    sdk.annotations.create(id=task.id, result=[r for r in maria["result"] if r["type"] == "choices"])
+
+
+STEPS = {
+    "two-annotators-label-20-tasks": two_annotators_label_20_tasks,
+    "a-reviewer-decides-the-first-review-task": a_reviewer_decides_the_first_review_task,
+}
 
 
 def page_params() -> list[object]:

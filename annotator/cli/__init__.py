@@ -16,6 +16,7 @@ from annotator.cli._util import CONTEXT
 from annotator.cli.claims import drift_cmd, ledger_cmd, report_cmd
 from annotator.cli.live import connect_cmd, prelabel_cmd, serve_cmd
 from annotator.cli.model import evaluate_cmd, train_cmd
+from annotator.cli.review import review_cmd
 from annotator.cli.split import split_cmd
 from annotator.cli.studio import agreement_cmd, pull_cmd, push_cmd, studio_cmd
 from annotator.errors import AnnotatorError
@@ -94,6 +95,7 @@ for command in (
     push_cmd,
     pull_cmd,
     agreement_cmd,
+    review_cmd,
     serve_cmd,
     connect_cmd,
     drift_cmd,

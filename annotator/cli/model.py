@@ -31,7 +31,8 @@ def _read(data: tuple[str, ...]) -> tuple[Any, Any]:
 def _read_summary(report: Any) -> str:
     parts = [f"{report.rows} labelled sentences from {report.files} file{'s' if report.files != 1 else ''}"]
     if report.annotations:
-        parts.append(f"{report.annotations} annotations resolved by majority")
+        by = f"{report.reviewed} by a reviewer's decision, the rest by majority" if report.reviewed else "by majority"
+        parts.append(f"{report.annotations} annotations resolved {by}")
     if report.ties:
         parts.append(f"{report.ties} tied sentences left out")
     if report.skipped:

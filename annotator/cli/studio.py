@@ -110,6 +110,14 @@ def studio_cmd(
 @click.option("--no-model", is_flag=True, help="Push without pre-annotations.")
 @click.option("--overlap", type=click.IntRange(min=1), help="Annotators per task (maximum_annotations).")
 @click.option("--batch-size", default=2000, show_default=True, type=click.IntRange(min=1), help="Tasks per request.")
+@click.option(
+    "--gold",
+    "gold_paths",
+    multiple=True,
+    type=click.Path(exists=True),
+    help="Labelled sentences (a training corpus or a pulled file) to mix in as gold tasks; repeatable.",
+)
+@click.option("--gold-seed", default=0, show_default=True, type=int, help="Seed of the gold tasks' positions.")
 @connection_options
 def push_cmd(
     paths: tuple[str, ...],
@@ -118,6 +126,8 @@ def push_cmd(
     no_model: bool,
     overlap: int | None,
     batch_size: int,
+    gold_paths: tuple[str, ...],
+    gold_seed: int,
     url: str | None,
     token: str | None,
     stdin_format: str | None,
@@ -129,7 +139,9 @@ def push_cmd(
     again, and annotations are never touched, so re-running is safe. With a model, every task carries
     its prediction (label, score, model_version), tasks already there get the new model's prediction,
     and the project's model_version is set to the model's. To have a running `annotator serve` predict
-    as tasks are opened, attach it with `annotator connect`.
+    as tasks are opened, attach it with `annotator connect`. With --gold, labelled sentences are mixed
+    in between articles (seeded positions) as gold tasks: like any other task to annotators, `gold`
+    true in the task data for reviewers, the known label in the task's meta (pull's gold_label).
 
     Example: annotator push data/articles --project "News claims" --overlap 2
     """
@@ -138,12 +150,12 @@ def push_cmd(
     from annotator.text.split import iter_rows
 
     columns = columns_from(kwargs)
+    gold = _gold(gold_paths) if gold_paths else None
     predictor = None if no_model else load_predictor(model)
     studio = connect(url, token)
     with reading(paths, columns, stdin_format) as (articles, read_report):
-        report = push(
-            studio, iter_rows(articles), title=title, predictor=predictor, overlap=overlap, batch_size=batch_size
-        )
+        options: dict[str, Any] = {"overlap": overlap, "batch_size": batch_size, "gold": gold, "gold_seed": gold_seed}
+        report = push(studio, iter_rows(articles), title=title, predictor=predictor, **options)
     p = report.project
     if p is None:
         finish(read_report, f"no sentences to push; project {title!r} left as it was")
@@ -151,6 +163,7 @@ def push_cmd(
     preds = f" with predictions of {report.model_version}" if report.model_version else " without predictions"
     added = f"; {report.predictions_added} existing tasks got predictions" if report.predictions_added else ""
     repeated = f", {report.repeated} repeated in the input" if report.repeated else ""
+    added += f"; {len(gold)} gold sentences mixed in (counted above)" if gold else ""
     finish(
         read_report,
         f"{report.sentences} sentences, {report.imported} new tasks{preds} in {report.batches} "
@@ -159,12 +172,32 @@ def push_cmd(
     )
 
 
+def _gold(paths: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Gold tasks from labelled files; the first bad line is an error (a gold label must be right)."""
+    from annotator.guideline import guideline
+    from annotator.io.labelled import CorpusReport, read_labelled
+    from annotator.studio.gold import gold_tasks
+
+    report = CorpusReport()
+    frame = read_labelled(paths, report=report)
+    if report.errors:
+        raise report.errors[0]
+    if frame.empty:
+        raise InputError(", ".join(paths), "no labelled sentences for --gold")
+    return gold_tasks(frame.to_dict("records"), guideline_version=guideline().version)
+
+
 @click.command("pull", context_settings=CONTEXT)
 @click.option("--project", "title", required=True, help="Project title.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), help="Output file (default: stdout).")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), help="Default: from -o, else jsonl.")
 @csv_raw_option
-@click.option("--resolved", is_flag=True, help="One row per sentence: the majority label and whether all agreed.")
+@click.option(
+    "--resolved", is_flag=True, help="One row per sentence: the reviewer's label, else the majority, and its origin."
+)
+@click.option(
+    "--review-project", "review_title", help='Review project to read decisions from (default: "TITLE — review").'
+)
 @connection_options
 def pull_cmd(
     title: str,
@@ -172,6 +205,7 @@ def pull_cmd(
     fmt: str | None,
     csv_raw: bool,
     resolved: bool,
+    review_title: str | None,
     url: str | None,
     token: str | None,
 ) -> None:
@@ -179,8 +213,11 @@ def pull_cmd(
 
     Columns: sentence_id, text, label, annotator, created_at, updated_at, lead_time, source_span,
     cue_span, note, guideline_version, and the prediction shown (predicted_label, predicted_score,
-    model_version). Skipped annotations are reported, not counted as labels. Uses an export snapshot;
-    the output file is written atomically.
+    model_version), task_id, annotation_id, article_id, gold_label (the known label of a gold task) and
+    review_label (the decision in the review project, see `annotator review`). With --resolved, the
+    label is the reviewer's when there is one, else the majority; origin says which (review,
+    majority, unanimous, tie: no label). Skipped annotations are reported, not counted as labels. Uses
+    an export snapshot; the output file is written atomically.
 
     Example: annotator pull --project "News claims" -o labels.parquet
     """
@@ -189,7 +226,7 @@ def pull_cmd(
     from annotator.studio.tasks import ANNOTATION_COLUMNS, COLUMN_TYPES, RESOLVED_COLUMNS
 
     fmt = output_format(output, fmt)
-    result = pull(connect(url, token), title, resolved=resolved)
+    result = pull(connect(url, token), title, resolved=resolved, review_title=review_title)
     columns = RESOLVED_COLUMNS if resolved else ANNOTATION_COLUMNS
     import pyarrow as pa
 
@@ -200,10 +237,21 @@ def pull_cmd(
     what = "sentences" if resolved else "annotations"
     skipped = f"; {r.cancelled} skipped annotation{'s' if r.cancelled != 1 else ''} not counted" if r.cancelled else ""
     unlabelled = f"; {r.unlabelled} without a label" if r.unlabelled else ""
+    n_dec = result.decided
+    decided = f"; {n_dec} decision{'s' if n_dec != 1 else ''} in {result.review.title!r}" if result.review else ""
     click.echo(
-        f"{r.tasks} annotated tasks, {r.annotations} annotations: {n} {what} written{where}{skipped}{unlabelled}",
+        f"{r.tasks} annotated tasks, {r.annotations} annotations: {n} {what} written{where}{skipped}{unlabelled}"
+        f"{decided}",
         err=True,
     )
+    if result.orphaned:
+        kept = "kept with n_annotations 0" if resolved else "not in this output (use --resolved to keep them)"
+        click.echo(
+            f"warning: {len(result.orphaned)} decision{'s are' if len(result.orphaned) != 1 else ' is'} for "
+            f"sentences no longer annotated in {title!r} "
+            f"(task deleted?): {kept}",
+            err=True,
+        )
 
 
 @click.command("agreement", context_settings=CONTEXT)

@@ -6,9 +6,11 @@ Two row formats are read from JSONL, CSV or Parquet files (or directories of the
 - corpus rows (``schemas/train.schema.json``): ``text``, ``label``, ``topic``, ``article_id``, optional ``kind`` and
   ``source`` / ``cue`` spans (``[start, end]``, end-exclusive character offsets into ``text``, or null);
 - pulled annotations: ``sentence_id``, ``text``, ``label`` and ``annotator`` (one row per annotation; optional
-  ``source_span`` / ``cue_span``, ``topic``). Several annotations of one sentence are resolved to its majority
-  label; a tie is left out and counted. Rows of ``annotator pull --resolved`` (no ``annotator``) count as one
-  label each. The article id is the part of ``sentence_id`` before its last ``:``.
+  ``source_span`` / ``cue_span``, ``topic``). Several annotations of one sentence are resolved to the reviewer's
+  decision when they carry one (``review_label``, see ``annotator review``), else to their majority label; a tie is
+  left out and counted. Rows of ``annotator pull --resolved`` (no ``annotator``) count as one label each, the
+  decision or majority that pull chose; a tie there (``origin`` "tie", no label) is left out and counted. The
+  article id is the part of ``sentence_id`` before its last ``:``.
 
 Labels must be in the label set of ``schemas/label_config.xml``. A bad line is reported with its file and line
 number (through ``on_error``) and left out; the rest is read.
@@ -58,6 +60,7 @@ class CorpusReport:
     rows: int = 0
     annotations: int = 0
     ties: int = 0
+    reviewed: int = 0  # pulled sentences whose label is a reviewer's decision (review_label)
     skipped: int = 0  # pulled rows without a label (skipped or cancelled annotations)
     errors: list[InputError] = field(default_factory=list)
 
@@ -206,20 +209,27 @@ def _pulled_row(where: str, rec: dict[str, Any]) -> Row | None:
         "sentence_id": sid,
         "annotations": 1,
         "agreed": rec.get("agreed") if isinstance(rec.get("agreed"), bool) else None,
+        "review_label": None if _missing(rec.get("review_label")) else _label(where, rec["review_label"]),
     }
 
 
 def _resolve(rows: list[Row], report: CorpusReport) -> dict[str, Row]:
-    """One row per pulled sentence (by sentence id): the majority label; ties are left out and counted."""
+    """One row per pulled sentence (by sentence id): the reviewer's decision if a row carries one, else the
+    majority label; ties are left out and counted."""
     by_sentence: dict[str, list[Row]] = {}
     for row in rows:
         by_sentence.setdefault(row["sentence_id"], []).append(row)
     out: dict[str, Row] = {}
     for sid, group in by_sentence.items():
+        counts = Counter(r["label"] for r in group).most_common()
+        decision = next((r["review_label"] for r in group if r.get("review_label")), None)
+        if decision is not None:
+            report.reviewed += 1
+            out[sid] = {**group[0], "label": decision, "annotations": len(group), "agreed": len(counts) == 1}
+            continue
         if len(group) == 1:
             out[sid] = group[0]
             continue
-        counts = Counter(r["label"] for r in group).most_common()
         if len(counts) > 1 and counts[0][1] == counts[1][1]:
             report.ties += 1
             continue
@@ -272,7 +282,9 @@ def read_labelled(
                     fail(err)
                     continue
                 if row is None:
-                    report.skipped += 1
+                    tie = isinstance(rec, dict) and rec.get("origin") == "tie"  # pull --resolved: no majority
+                    report.ties += tie
+                    report.skipped += not tie
                     continue
                 if table is pulled:
                     report.annotations += 1

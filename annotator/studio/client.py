@@ -35,6 +35,7 @@ class Project:
     model_version: str
     maximum_annotations: int
     task_count: int
+    label_config: str = ""
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,7 @@ class Studio:
             model_version=str(p.model_version or ""),
             maximum_annotations=int(p.maximum_annotations or 1),
             task_count=int(p.task_number or 0),
+            label_config=str(p.label_config or ""),
         )
 
     def create_project(self, title: str, *, label_config: str, instructions: str, overlap: int) -> Project:
@@ -245,15 +247,15 @@ class Studio:
 
     # -- export -----------------------------------------------------------------------------------
 
-    def export_snapshot(self, project_id: int, *, timeout: float = 1800.0) -> list[dict[str, Any]]:
-        """Every task that has annotations, with its annotations (annotators expanded to their emails) and full
-        predictions, through an export snapshot (create, wait, download, delete). The download is spooled to a
-        temporary file, not held twice in memory."""
+    def export_snapshot(self, project_id: int, *, timeout: float = 1800.0, every: bool = False) -> list[dict[str, Any]]:
+        """Every task that has annotations (``every``: every task), with its annotations (annotators expanded to
+        their emails) and full predictions, through an export snapshot (create, wait, download, delete). The
+        download is spooled to a temporary file, not held twice in memory."""
         with self._call(f"exporting project {project_id}"):
             snapshot = self.client.projects.exports.create(
                 id=project_id,
                 title="annotator pull",
-                task_filter_options={"only_with_annotations": True},
+                task_filter_options={"only_with_annotations": not every},
                 serialization_options={
                     "predictions": {"only_id": False},
                     "annotations__completed_by": {"only_id": False},

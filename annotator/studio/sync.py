@@ -22,7 +22,17 @@ from annotator.io import Row
 from annotator.labels import label_set
 from annotator.predictions import Predictor, predict_after
 from annotator.studio.client import Project, Studio, TaskRef
-from annotator.studio.tasks import ExportReport, Task, annotation_rows, iter_tasks, prediction_json, resolve
+from annotator.studio.gold import mix
+from annotator.studio.tasks import (
+    Decision,
+    ExportReport,
+    Task,
+    annotation_rows,
+    decisions,
+    iter_tasks,
+    prediction_json,
+    resolve,
+)
 
 DEFAULT_BATCH = 2000
 
@@ -115,12 +125,15 @@ def push(
     overlap: int | None = None,
     batch_size: int = DEFAULT_BATCH,
     on_batch: Callable[[int], None] | None = None,
+    gold: list[Task] | None = None,
+    gold_seed: int = 0,
 ) -> PushReport:
     """Import the sentences in ``rows`` (``annotator.text.split`` rows) into project ``title`` as tasks.
 
     Sentences whose ``sentence_id`` is already in the project are not imported again (a sentence repeated in the
     input is imported once). ``on_batch(n)`` is called after each import request with the number of tasks sent.
-    Without a single row, Label Studio is not asked anything and ``report.project`` is None.
+    Without a single row, Label Studio is not asked anything and ``report.project`` is None. ``gold``: gold tasks
+    (:func:`annotator.studio.gold.gold_tasks`) mixed among the new tasks at positions drawn with ``gold_seed``.
     """
     if batch_size < 1:
         raise StudioError(f"batch size must be at least 1; got {batch_size}")
@@ -131,12 +144,7 @@ def push(
     project, report.created_project = ensure_project(studio, title, overlap=overlap)
     report.project = project
     version = predictor.model_version if predictor is not None else None
-    known: dict[str, TaskRef] = {}
-    unpredicted: set[int] = set()  # tasks already there without a prediction of this model version
-    if not report.created_project:
-        known = {ref.sentence_id: ref for ref in studio.task_refs(project.id)}
-        if version is not None and known:
-            unpredicted = studio.tasks_without_model(project.id, version)
+    known, unpredicted = _known(studio, project.id, version) if not report.created_project else ({}, set())
     report.model_version = version
     seen: set[str] = set()
     stale: list[TaskRef] = []
@@ -157,7 +165,8 @@ def push(
                 continue
             yield task
 
-    tasks = fresh(iter_tasks(stream, guideline_version=guideline().version))
+    tasks = iter_tasks(stream, guideline_version=guideline().version)
+    tasks = fresh(mix(tasks, gold, seed=gold_seed) if gold else tasks)
     _import(studio, project.id, tasks, predictor, batch_size, report, on_batch)
     if predictor is not None:
         _predict_stale(studio, project.id, stale, predictor, batch_size, report)
@@ -165,6 +174,13 @@ def push(
             studio.update_project(project.id, model_version=version)
     report.project = studio.get_project(project.id)
     return report
+
+
+def _known(studio: Studio, project: int, version: str | None) -> tuple[dict[str, TaskRef], set[int]]:
+    """The tasks already in a project by sentence id, and those without a prediction of model ``version``."""
+    known = {ref.sentence_id: ref for ref in studio.task_refs(project)}
+    unpredicted = studio.tasks_without_model(project, version) if version is not None and known else set()
+    return known, unpredicted
 
 
 def _nonempty(rows: Iterable[Row]) -> Iterator[Row] | None:
@@ -214,6 +230,14 @@ def _predict_stale(
         report.predictions_added += len(payload)
 
 
+#: the title of a project's review project: ``annotator review``'s default, where ``pull`` looks for decisions
+REVIEW_SUFFIX = " — review"
+
+
+def review_title_for(title: str) -> str:
+    return f"{title}{REVIEW_SUFFIX}"
+
+
 @dataclass
 class PullResult:
     """Labelled rows (one per annotation, or one per sentence when resolved) and what the export held besides."""
@@ -221,14 +245,35 @@ class PullResult:
     rows: list[Row]
     report: ExportReport
     project: Project
+    review: Project | None = None  # the review project read for decisions, if there is one
+    decided: int = 0  # decisions found there
+    orphaned: list[str] = field(default_factory=list)  # sentences decided whose task is gone from the project
 
 
-def pull(studio: Studio, title: str, *, resolved: bool = False) -> PullResult:
-    """The labels of project ``title``, through an export snapshot."""
+def pull(studio: Studio, title: str, *, resolved: bool = False, review_title: str | None = None) -> PullResult:
+    """The labels of project ``title``, through an export snapshot, with the decisions of its review project
+    (``review_title``, by default ``"TITLE — review"``; none if there is no such project) as ``review_label``, and
+    as the label of resolved rows."""
     project = studio.find_project(title)
     if project is None:
         raise StudioError(f"no project titled {title!r} at {studio.url}")
+    users = studio.users()
+    review = studio.find_project(review_title or review_title_for(title))
+    if review is None and review_title:
+        raise StudioError(f"no review project titled {review_title!r} at {studio.url}")
+    decided: dict[str, Decision] = {}
+    if review is not None:
+        decided = decisions(studio.export_snapshot(review.id), users=users)
     tasks = studio.export_snapshot(project.id)
     report = ExportReport()
-    rows = list(annotation_rows(tasks, users=studio.users(), model_version=project.model_version, report=report))
-    return PullResult(rows=resolve(rows) if resolved else rows, report=report, project=project)
+    rows = list(annotation_rows(tasks, users=users, model_version=project.model_version, report=report, review=decided))
+    labelled = {str(r["sentence_id"]) for r in rows}
+    orphaned = sorted(sid for sid in decided if sid not in labelled)
+    return PullResult(
+        rows=resolve(rows, review=decided) if resolved else rows,
+        report=report,
+        project=project,
+        review=review,
+        decided=len(decided),
+        orphaned=orphaned,
+    )

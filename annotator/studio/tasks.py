@@ -61,10 +61,27 @@ ANNOTATION_COLUMNS = (
     "model_version",
     "task_id",
     "annotation_id",
+    "article_id",
+    "gold_label",
+    "review_label",
 )
 
-#: one row per sentence, as ``pull --resolved`` writes it
-RESOLVED_COLUMNS = ("sentence_id", "text", "label", "agreed", "n_annotations", "votes", "guideline_version")
+#: one row per sentence, as ``pull --resolved`` writes it; ``origin`` says where ``label`` comes from
+RESOLVED_COLUMNS = (
+    "sentence_id",
+    "text",
+    "label",
+    "agreed",
+    "n_annotations",
+    "votes",
+    "guideline_version",
+    "origin",
+    "review_label",
+    "article_id",
+)
+
+#: where a resolved label comes from: the reviewer's decision, the majority, every annotator, or nowhere (a tie)
+ORIGINS = ("review", "majority", "unanimous", "tie")
 
 #: Parquet types (pyarrow aliases) of the columns that are not strings
 COLUMN_TYPES = {
@@ -166,7 +183,8 @@ class ExportReport:
     skipped_ids: list[int] = field(default_factory=list)
 
 
-def _choice(result: Sequence[Mapping[str, Any]]) -> str | None:
+def choice_of(result: Sequence[Mapping[str, Any]]) -> str | None:
+    """The sentence label of an annotation's (or a prediction's) result, or None."""
     for region in result:
         if region.get("from_name") == CHOICES_NAME:
             choices = region.get("value", {}).get("choices") or []
@@ -191,7 +209,7 @@ def _note(result: Sequence[Mapping[str, Any]]) -> str | None:
     return None
 
 
-def _user(completed_by: Any, users: Mapping[int, str]) -> str:
+def annotator_of(completed_by: Any, users: Mapping[int, str]) -> str:
     """An annotator's email: from an expanded ``completed_by`` object, else looked up by user id."""
     if isinstance(completed_by, Mapping):
         if completed_by.get("email"):
@@ -228,19 +246,24 @@ def annotation_rows(
     users: Mapping[int, str] | None = None,
     model_version: str | None = None,
     report: ExportReport | None = None,
+    review: Mapping[str, Decision] | None = None,
 ) -> Iterator[Row]:
     """One row per labelled annotation (:data:`ANNOTATION_COLUMNS`) from the tasks of a JSON export snapshot.
 
     Cancelled (skipped) annotations and annotations without a sentence label are counted in ``report``, not
     returned. The prediction shown is the annotation's parent prediction, else the task's prediction of the
-    project's ``model_version``, else its latest.
+    project's ``model_version``, else its latest. ``gold_label`` is the known label of a gold task (its
+    ``meta.gold_label``); ``review_label`` the decision in ``review`` (by sentence id) for the sentence.
     """
+    review = review or {}
     users = users or {}
     report = report if report is not None else ExportReport()
     source, cue = span_labels()
     for task in tasks:
         report.tasks += 1
         data = task.get("data") or {}
+        gold = (task.get("meta") or {}).get("gold_label") if isinstance(task.get("meta"), Mapping) else None
+        decision = review.get(str(data.get("sentence_id")))
         for ann in task.get("annotations") or []:
             report.annotations += 1
             if ann.get("was_cancelled"):
@@ -248,7 +271,7 @@ def annotation_rows(
                 report.skipped_ids.append(int(ann.get("id", 0)))
                 continue
             result = ann.get("result") or []
-            label = _choice(result)
+            label = choice_of(result)
             if label is None:
                 report.unlabelled += 1
                 continue
@@ -258,7 +281,7 @@ def annotation_rows(
                 "sentence_id": data.get("sentence_id"),
                 "text": data.get("text"),
                 "label": label,
-                "annotator": _user(ann.get("completed_by"), users),
+                "annotator": annotator_of(ann.get("completed_by"), users),
                 "created_at": ann.get("created_at"),
                 "updated_at": ann.get("updated_at"),
                 "lead_time": float(lead) if lead is not None else None,
@@ -266,17 +289,55 @@ def annotation_rows(
                 "cue_span": _spans(result, cue),
                 "note": _note(result),
                 "guideline_version": data.get("guideline_version"),
-                "predicted_label": _choice(shown.get("result") or []) if shown else None,
+                "predicted_label": choice_of(shown.get("result") or []) if shown else None,
                 "predicted_score": float(shown["score"]) if shown and shown.get("score") is not None else None,
                 "model_version": shown.get("model_version") if shown else None,
                 "task_id": task.get("id"),
                 "annotation_id": ann.get("id"),
+                "article_id": data.get("article_id"),
+                "gold_label": gold,
+                "review_label": decision.label if decision else None,
             }
 
 
-def resolve(rows: Iterable[Mapping[str, Any]]) -> list[Row]:
-    """One row per sentence (:data:`RESOLVED_COLUMNS`): the majority label (None on a tie), whether every annotator
-    gave the same label, how many labelled it, and the votes as ``"label:count"`` pairs, most votes first."""
+@dataclass(frozen=True)
+class Decision:
+    """A reviewer's decision on a sentence: the latest labelled, not cancelled annotation of its review task."""
+
+    sentence_id: str
+    label: str
+    reviewer: str
+    data: Mapping[str, Any]  # the review task's data (the sentence, its context, where it came from)
+
+
+def decisions(tasks: Iterable[Mapping[str, Any]], *, users: Mapping[int, str] | None = None) -> dict[str, Decision]:
+    """Sentence id -> :class:`Decision`, from the tasks of a review project's export (tasks without a
+    ``sentence_id`` in their data, which a person added by hand, are not ours and are left out)."""
+    out: dict[str, tuple[tuple[str, int], Decision]] = {}
+    for task in tasks:
+        data = task.get("data") or {}
+        sid = data.get("sentence_id")
+        if not isinstance(sid, str) or not sid:
+            continue
+        for ann in task.get("annotations") or []:
+            label = None if ann.get("was_cancelled") else choice_of(ann.get("result") or [])
+            if label is None:
+                continue
+            when = (str(ann.get("updated_at") or ann.get("created_at") or ""), int(ann.get("id") or 0))
+            if sid not in out or when > out[sid][0]:
+                out[sid] = (when, Decision(sid, label, annotator_of(ann.get("completed_by"), users or {}), data))
+    return {sid: decision for sid, (_when, decision) in out.items()}
+
+
+def resolve(rows: Iterable[Mapping[str, Any]], *, review: Mapping[str, Decision] | None = None) -> list[Row]:
+    """One row per sentence (:data:`RESOLVED_COLUMNS`): the reviewer's label when ``review`` has a decision for it
+    (``origin`` "review"), else the majority label ("majority"; "unanimous" when every annotator gave it, one
+    annotator included; "tie" and label None when no label has most votes), whether every annotator gave the same
+    label, how many labelled it, and the votes as ``"label:count"`` pairs, most votes first.
+
+    A decision on a sentence without annotation rows (its task was deleted from the project after the review) is
+    kept: a row with ``n_annotations`` 0 and the sentence from the review task."""
+    review = review or {}
     by_sentence: dict[str, list[Mapping[str, Any]]] = {}
     for row in rows:
         by_sentence.setdefault(str(row["sentence_id"]), []).append(row)
@@ -285,15 +346,39 @@ def resolve(rows: Iterable[Mapping[str, Any]]) -> list[Row]:
         votes = Counter(str(r["label"]) for r in group).most_common()
         top = votes[0][1]
         winners = [label for label, n in votes if n == top]
+        decision = review.get(sid)
+        majority = winners[0] if len(winners) == 1 else None
+        origin = "unanimous" if len(votes) == 1 else "majority" if majority else "tie"
         out.append(
             {
                 "sentence_id": sid,
                 "text": group[0].get("text"),
-                "label": winners[0] if len(winners) == 1 else None,
+                "label": decision.label if decision else majority,
                 "agreed": len(votes) == 1,
                 "n_annotations": len(group),
                 "votes": " ".join(f"{label}:{n}" for label, n in votes),
                 "guideline_version": group[0].get("guideline_version"),
+                "origin": "review" if decision else origin,
+                "review_label": decision.label if decision else None,
+                "article_id": group[0].get("article_id"),
             }
         )
+    out.extend(_orphan(d) for sid, d in review.items() if sid not in by_sentence)
     return out
+
+
+def _orphan(decision: Decision) -> Row:
+    """The resolved row of a decision whose sentence has no annotation left in the project."""
+    data = decision.data
+    return {
+        "sentence_id": decision.sentence_id,
+        "text": data.get("text"),
+        "label": decision.label,
+        "agreed": False,
+        "n_annotations": 0,
+        "votes": None,
+        "guideline_version": data.get("guideline_version"),
+        "origin": "review",
+        "review_label": decision.label,
+        "article_id": data.get("article_id"),
+    }

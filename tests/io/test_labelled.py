@@ -85,6 +85,46 @@ def test_pulled_rows_skip_unlabelled_and_keep_the_first_region(tmp_path: Path) -
     assert text[19:30] == "the council"
 
 
+def test_pulled_annotations_take_the_reviewers_decision_else_the_majority(tmp_path: Path) -> None:
+    def ann(sid: str, label: str, who: str, review: str | None = None) -> dict:
+        return {
+            "sentence_id": sid,
+            "text": f"Sentence {sid}.",
+            "label": label,
+            "annotator": who,
+            "review_label": review,
+        }
+
+    rows = [
+        ann("a:1", "attributed", "x", "contested"), ann("a:1", "unverified", "y", "contested"),  # a decided tie
+        ann("a:2", "attributed", "x"), ann("a:2", "unverified", "y"),  # an undecided tie
+        ann("a:3", "attributed", "x"), ann("a:3", "attributed", "y"), ann("a:3", "unverified", "z"),  # majority
+        ann("a:4", "unverified", "x", "attributed"),  # one annotator, overruled by the reviewer
+    ]  # fmt: skip
+    for path in (write_jsonl(tmp_path / "p.jsonl", rows), tmp_path / "p.csv"):
+        if path.suffix == ".csv":
+            pd.DataFrame(rows).to_csv(path, index=False)
+        report = CorpusReport()
+        frame = read_labelled([path], report=report)
+        assert dict(zip(frame["sentence_id"], frame["label"], strict=True)) == {
+            "a:1": "contested", "a:3": "attributed", "a:4": "attributed"
+        }  # fmt: skip
+        assert (report.reviewed, report.ties, report.annotations) == (2, 1, len(rows))
+        assert frame.set_index("sentence_id").loc["a:1", "annotations"] == 2
+
+
+def test_resolved_rows_count_once_and_ties_are_counted(tmp_path: Path) -> None:
+    rows = [
+        {"sentence_id": "a:1", "text": "One.", "label": "contested", "origin": "review", "review_label": "contested"},
+        {"sentence_id": "a:2", "text": "Two.", "label": None, "origin": "tie", "review_label": None},
+        {"sentence_id": "a:3", "text": "Three.", "label": "attributed", "origin": "unanimous", "review_label": None},
+    ]
+    report = CorpusReport()
+    frame = read_labelled([write_jsonl(tmp_path / "r.jsonl", rows)], report=report)
+    assert list(frame["label"]) == ["contested", "attributed"]
+    assert (report.ties, report.skipped, report.rows) == (1, 0, 2)
+
+
 def test_data_hash_follows_what_is_trained_on(tmp_path: Path) -> None:
     frame = read_labelled([write_jsonl(tmp_path / "rows.jsonl", ROWS)])
     digest = data_hash(frame)

@@ -20,6 +20,7 @@ from annotator.studio.tasks import (
     TASK_FIELDS,
     ExportReport,
     annotation_rows,
+    decisions,
     iter_tasks,
     prediction_json,
     resolve,
@@ -220,3 +221,43 @@ def test_resolve_majority_and_ties():
     assert out["a"]["votes"] == "attributed:2 contested:1"
     assert (out["b"]["label"], out["b"]["agreed"]) == ("unverified", True)
     assert (out["c"]["label"], out["c"]["agreed"]) == (None, False)
+    assert [out[k]["origin"] for k in "abc"] == ["majority", "unanimous", "tie"]
+
+
+def test_decisions_take_the_latest_labelled_annotation_of_our_review_tasks():
+    def ann(i: int, label: str | None, when: str, cancelled: bool = False) -> dict:
+        result = [choice(label)] if label else []
+        return {"id": i, "completed_by": 1, "result": result, "updated_at": when, "was_cancelled": cancelled}
+
+    tasks = [
+        export_task(1, "s1", [ann(1, "attributed", "2026-01-01"), ann(2, "contested", "2026-01-02")], []),
+        export_task(2, "s2", [ann(3, "attributed", "2026-01-01"), ann(4, "contested", "2026-01-03", True)], []),
+        export_task(3, "s3", [ann(5, None, "2026-01-01")], []),  # no label: no decision
+        {"id": 4, "data": {"text": "by hand"}, "annotations": [ann(6, "unverified", "2026-01-01")]},  # not ours
+    ]
+    found = decisions(tasks, users={1: "rev@x"})
+    assert {sid: d.label for sid, d in found.items()} == {"s1": "contested", "s2": "attributed"}
+    assert found["s1"].reviewer == "rev@x" and found["s1"].data["text"] == tasks[0]["data"]["text"]
+
+
+def test_resolve_puts_the_decision_first_and_keeps_a_decision_without_annotations():
+    rows = [
+        {"sentence_id": "a", "label": "attributed", "text": "A", "article_id": "x"},
+        {"sentence_id": "a", "label": "contested", "text": "A", "article_id": "x"},
+        {"sentence_id": "b", "label": "unverified", "text": "B", "article_id": "x"},
+    ]
+    found = decisions(
+        [
+            export_task(1, "a", [{"id": 1, "completed_by": 1, "result": [choice("contested")]}], []),
+            export_task(2, "b", [{"id": 2, "completed_by": 1, "result": [choice("attributed")]}], []),
+            export_task(3, "gone", [{"id": 3, "completed_by": 1, "result": [choice("unverified")]}], []),
+        ]
+    )
+    out = {r["sentence_id"]: r for r in resolve(rows, review=found)}
+    assert [(out[k]["label"], out[k]["origin"], out[k]["n_annotations"]) for k in ("a", "b", "gone")] == [
+        ("contested", "review", 2),
+        ("attributed", "review", 1),  # the reviewer overrules even a single annotator
+        ("unverified", "review", 0),
+    ]
+    assert out["gone"]["votes"] is None and out["gone"]["text"] == found["gone"].data["text"]
+    assert [r["review_label"] for r in resolve(rows)] == [None, None]
