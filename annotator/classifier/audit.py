@@ -11,9 +11,10 @@ and predicts the probabilities of the sentences it did not see. Each annotation 
 probabilities of its sentence.
 
 Articles: ``article_id`` where given; else the part of ``sentence_id`` before its last ``:`` (sentence ids are
-``ARTICLE:START-END``); else each row is a sentence of its own (its own group). A seed corpus given as ``extra``
-joins every fold's training, is never audited, and loses the sentences whose text is among the audited ones (so
-that no audited sentence is trained on in its own fold).
+``ARTICLE:START-END``); else each row is a sentence of its own (its own group). Articles that share a sentence
+text are one group, so that no copy of a sentence is trained on in the fold that tests another. A seed corpus given
+as ``extra`` joins every fold's training, is never audited, and loses the sentences whose text is among the audited
+ones (for the same reason).
 """
 
 from __future__ import annotations
@@ -80,6 +81,9 @@ def prepare(rows: pd.DataFrame) -> tuple[pd.DataFrame, str, int]:
         raise InputError("audit", f"column{'s' if len(absent) > 1 else ''} {absent} missing; got {list(rows.columns)}")
     unlabelled = _missing(rows["label"])
     frame = rows[~unlabelled].reset_index(drop=True)
+    no_text = int(_missing(frame["text"]).sum())
+    if no_text:
+        raise InputError("audit", f"{no_text} labelled row{'s' if no_text > 1 else ''} without a text")
     known = set(label_set())
     unknown = sorted(set(frame["label"]) - known)
     if unknown:
@@ -97,7 +101,30 @@ def prepare(rows: pd.DataFrame) -> tuple[pd.DataFrame, str, int]:
         group, grouped_by = key.str.rsplit(":", n=1).str[0], "the article part of sentence_id"
     else:
         group, grouped_by = key, "sentence (no article ids)"
-    return frame.assign(sentence_key=key, group=group), grouped_by, int(unlabelled.sum())
+    return (
+        frame.assign(sentence_key=key, group=_join_shared_texts(group, frame["text"])),
+        grouped_by,
+        int(unlabelled.sum()),
+    )
+
+
+def _join_shared_texts(group: pd.Series, text: pd.Series) -> pd.Series:
+    """``group`` with the groups that share a sentence text merged (named by their first group), so that the same
+    sentence in two articles is never trained on in the fold that tests it."""
+    parent: dict[str, str] = {}
+
+    def root(g: str) -> str:
+        while parent.get(g, g) != g:
+            g = parent[g]
+        return g
+
+    first_group: dict[str, str] = {}
+    for g, t in zip(group, text, strict=True):
+        other = first_group.setdefault(t, g)
+        a, b = root(g), root(other)
+        if a != b:
+            parent[a] = b
+    return group.map(root) if parent else group
 
 
 def sentences(frame: pd.DataFrame) -> pd.DataFrame:

@@ -68,6 +68,19 @@ def test_annotations_of_a_sentence_are_one_sentence_with_their_majority() -> Non
     ]
 
 
+def test_articles_that_share_a_sentence_are_one_group() -> None:
+    rows = pd.DataFrame(
+        {
+            "article_id": ["a", "a", "b", "c", "c", "d", "e"],
+            "text": ["Same.", "A2.", "B1.", "C1.", "Same.", "D1.", "B1."],
+            "label": ["attributed", "contested"] * 3 + ["unverified"],
+        }
+    )
+    frame, grouped_by, _ = prepare(rows)
+    assert grouped_by == "article_id"
+    assert frame["group"].tolist() == ["a", "a", "b", "a", "a", "d", "b"]
+
+
 def test_without_sentence_or_article_ids_every_row_is_its_own_group() -> None:
     rows = pd.DataFrame({"text": ["A.", "B.", "C."], "label": ["attributed", None, "contested"]})
     frame, grouped_by, unlabelled = prepare(rows)
