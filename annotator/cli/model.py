@@ -236,9 +236,9 @@ def _audit_read_summary(report: Any) -> str:
 
 def _audit_summary(oof: Any, flagged: Any, top: int, where: str) -> str:
     what = "annotations" if "annotator" in flagged.columns else "labels"
-    groups = "sentences" if oof.grouped_by.startswith("sentence") else "articles"
+    groups = "groups of sentences" if oof.grouped_by.startswith("sentence") else "groups of articles"
     lines = [
-        f"audited {len(oof.rows)} {what} of {oof.sentences} sentences ({oof.groups} {groups}, {oof.folds} folds "
+        f"audited {len(oof.rows)} {what} of {oof.sentences} sentences in {oof.groups} {groups} ({oof.folds} folds "
         f"grouped by {oof.grouped_by}): {len(flagged)} probably wrong ({len(flagged) / len(oof.rows):.1%}){where}"
         + (f"; {oof.unlabelled} without a label left out" if oof.unlabelled else "")
     ]

@@ -295,7 +295,7 @@ def test_audit_writes_ranked_rows_that_fit_the_schema(tmp_path: Path, capsys: py
     err = capsys.readouterr().err.splitlines()
     sentences = len(rows) // 2
     assert err[0] == f"read {len(rows)} labelled rows from 1 file"
-    assert err[1].startswith(f"audited {len(rows)} annotations of {sentences} sentences (")
+    assert err[1].startswith(f"audited {len(rows)} annotations of {sentences} sentences in ")
     assert err[1].endswith(f"): {len(found)} probably wrong ({len(found) / len(rows):.1%}), written to {out}")
     assert len(err) == 5 and err[2].startswith("   1. model gives ") and found[0]["text"][:40] in err[2]
 
