@@ -47,6 +47,8 @@ COLUMNS = (
     "suggested_score",
     "reason",
 )
+#: Parquet types (pyarrow aliases) of the columns that are not strings
+COLUMN_TYPES = {"rank": "int64", "self_confidence": "float64", "suggested_score": "float64"}
 REQUIRED = ("text", "label")
 
 

@@ -297,7 +297,9 @@ def audit_cmd(
 
     Example: annotator audit labels.jsonl -o audit.csv
     """
-    from annotator.classifier.audit import flagged, out_of_fold
+    import pyarrow as pa
+
+    from annotator.classifier.audit import COLUMN_TYPES, flagged, out_of_fold
     from annotator.io.write import write_rows
 
     fmt = output_format(output, fmt)
@@ -306,7 +308,8 @@ def audit_cmd(
     found = flagged(oof)
     columns = [str(c) for c in found.columns]
     records = [{str(k): v for k, v in row.items()} for row in found.to_dict("records")]
-    write_rows([records], output, fmt=fmt, columns=columns, csv_raw=csv_raw)
+    types = {name: pa.type_for_alias(alias) for name, alias in COLUMN_TYPES.items()}
+    write_rows([records], output, fmt=fmt, columns=columns, types=types, csv_raw=csv_raw)
     where = f", written to {output}" if output and output != "-" else ""
     if report is not None:
         click.echo(f"read {_audit_read_summary(report)}", err=True)

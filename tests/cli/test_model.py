@@ -310,6 +310,18 @@ def test_audit_csv_escapes_formulas(tmp_path: Path) -> None:
     assert cells and all(c.startswith("'=") for c in cells)
 
 
+def test_audit_parquet_has_typed_columns(tmp_path: Path) -> None:
+    rows, _ = pulled_rows()
+    data = write_lines(tmp_path / "labels.jsonl", rows)
+    jsonl, parquet = tmp_path / "audit.jsonl", tmp_path / "audit.parquet"
+    assert run_in_process(["audit", str(data), "-o", str(jsonl), "--no-seed", "--folds", "3"]) == 0
+    assert run_in_process(["audit", str(data), "-o", str(parquet), "--no-seed", "--folds", "3"]) == 0
+    frame = pd.read_parquet(parquet)
+    assert str(frame["rank"].dtype) == "int64" and str(frame["self_confidence"].dtype) == "float64"
+    expected = [json.loads(line) for line in jsonl.read_text(encoding="utf-8").splitlines()]
+    assert len(expected) > 0 and frame.to_dict("records") == expected
+
+
 def test_audit_goes_on_past_bad_lines_and_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rows, _ = pulled_rows()
     data = write_lines(tmp_path / "labels.jsonl", rows)
