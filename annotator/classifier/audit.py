@@ -176,8 +176,7 @@ def _fold_probs(
             model = train(
                 fit["text"].tolist(), fit["label"].tolist(), pipeline=pipeline, articles=fit["group"].tolist()
             )
-        except (ModelError, ValueError) as err:
-            # ValueError: scikit-learn's, when a label is missing from one of the calibration's folds
+        except ModelError as err:
             raise ModelError(f"fold {n} of {folds}: {err}; use fewer --folds or more rows") from err
         test = table.iloc[test_idx]
         proba = model.predict_proba(inputs(test["text"].tolist(), test["group"].tolist()))
