@@ -49,6 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/prelabel.py
 	$(BIN)/python benchmarks/backend.py
 	$(BIN)/python benchmarks/quality.py
+	$(BIN)/python benchmarks/audit.py
 
 # The shipped model: trained on data/train minus the held-out topics (annotator.io.labelled.HELD_OUT_TOPICS), whose
 # metrics go on models/default/card.json. Deterministic: tests/classifier/test_training.py retrains and compares.

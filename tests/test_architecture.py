@@ -146,3 +146,47 @@ def test_kernel_imports_no_subpackage():
     edges = graph(SOURCE)
     wrong = sorted(f"{s} -> {d}" for s, ts in edges.items() if area(s) == "kernel" for d in ts if area(d) != "kernel")
     assert wrong == []
+
+
+#: dev-only reference implementations the tests compare against: never imported by the package (copyleft licences,
+#: or simply not a runtime dependency; see the comments of pyproject's dev extra)
+TEST_ONLY = ("cleanlab", "krippendorff")
+
+
+def third_party_imports(root: Path) -> dict[str, set[str]]:
+    """Each module's imported top-level packages that are not ``annotator``, wherever the import statement stands."""
+    out: dict[str, set[str]] = {}
+    for path in root.rglob("*.py"):
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                found.add(node.module.split(".")[0])
+            elif isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) in (
+                "import_module",
+                "__import__",
+                "importorskip",
+            ):  # importlib.import_module("x"), __import__("x"), pytest.importorskip("x")
+                found.update(a.value.split(".")[0] for a in node.args[:1] if isinstance(a, ast.Constant))
+        out[module_name(path, root)] = found
+    return out
+
+
+def test_the_finder_sees_every_kind_of_import(tmp_path: Path) -> None:
+    pkg = tmp_path / "annotator"
+    pkg.mkdir()
+    (pkg / "a.py").write_text("import cleanlab.filter\n")
+    (pkg / "b.py").write_text("def f():\n    from krippendorff import alpha\n")
+    (pkg / "c.py").write_text("import importlib\nimportlib.import_module('cleanlab')\n")
+    (pkg / "d.py").write_text("from . import a\n")
+    found = third_party_imports(pkg)
+    assert "cleanlab" in found["annotator.a"] and "krippendorff" in found["annotator.b"]
+    assert "cleanlab" in found["annotator.c"] and found["annotator.d"] == set()
+
+
+def test_the_package_never_imports_a_test_only_library() -> None:
+    wrong = sorted(
+        f"{m} imports {lib}" for m, libs in third_party_imports(SOURCE).items() for lib in libs if lib in TEST_ONLY
+    )
+    assert wrong == []

@@ -95,6 +95,7 @@ def train(
         # calibrate on whole held-out articles: sentences of one article in both the fit and the calibration fold
         # make the temperature too confident for articles it has never seen
         splits = list(GroupKFold(n_splits=CV_FOLDS).split(list(texts), y, list(articles)))
+        _check_calibration_folds(y, splits)
         model.set_params(classifier__cv=splits)
     # one BLAS/OpenMP thread: the same arithmetic order on every machine (deterministic), and no spinning threads
     # fighting over a busy machine's cores (which made a 1-second fit take a minute here)
@@ -102,6 +103,19 @@ def train(
         model.fit(inputs(texts, articles), y)
     prune(model)
     return model
+
+
+def _check_calibration_folds(y: Sequence[str], splits: Sequence[tuple[Any, Any]]) -> None:
+    """A label left out of a calibration fit (all its sentences in the held-out articles) would be a scikit-learn
+    ValueError deep in the fit: say which, and why, instead."""
+    present = set(y)
+    for train_idx, _ in splits:
+        missing = present - {y[i] for i in train_idx}
+        if missing:
+            raise ModelError(
+                f"labels {sorted(missing)} are in too few articles to calibrate on held-out articles "
+                f"({CV_FOLDS} folds grouped by article); label sentences of more articles"
+            )
 
 
 def prune(model: Pipeline) -> None:

@@ -15,7 +15,7 @@ from annotator import __version__
 from annotator.cli._util import CONTEXT
 from annotator.cli.claims import drift_cmd, ledger_cmd, report_cmd
 from annotator.cli.live import connect_cmd, prelabel_cmd, serve_cmd
-from annotator.cli.model import evaluate_cmd, train_cmd
+from annotator.cli.model import audit_cmd, evaluate_cmd, train_cmd
 from annotator.cli.review import review_cmd
 from annotator.cli.split import split_cmd
 from annotator.cli.studio import agreement_cmd, pull_cmd, push_cmd, studio_cmd
@@ -90,6 +90,7 @@ for command in (
     split_cmd,
     train_cmd,
     evaluate_cmd,
+    audit_cmd,
     prelabel_cmd,
     studio_cmd,
     push_cmd,

@@ -1,5 +1,5 @@
-"""Commands for the classifier: ``train``, ``evaluate`` (registered in :mod:`annotator.cli`; ``prelabel`` is in
-:mod:`annotator.cli.live`)."""
+"""Commands for the classifier: ``train``, ``evaluate``, ``audit`` (registered in :mod:`annotator.cli`;
+``prelabel`` is in :mod:`annotator.cli.live`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from annotator.cli._util import CONTEXT
+from annotator.cli._util import CONTEXT, connection_options, csv_raw_option, output_format
 from annotator.errors import InputError, ModelError
 from annotator.io.labelled import HELD_OUT_TOPICS
 
@@ -189,4 +189,131 @@ def evaluate_cmd(
         f"read {_read_summary(report)}" + (f"; report written to {report_path}" if report_path else ""), err=True
     )
     if report.errors:
+        sys.exit(1)
+
+
+def _audit_rows(data: tuple[str, ...], title: str | None, url: str | None, token: str | None) -> tuple[Any, Any]:
+    """The annotations to audit (one row each) and the read report (None for a project)."""
+    import pandas as pd
+
+    from annotator.io.labelled import CorpusReport, read_annotations
+
+    if bool(title) == bool(data):
+        raise InputError("audit", "give either labelled files or --project TITLE, not both or neither")
+    if title:
+        from annotator.cli._util import connect, require
+
+        require("label_studio_sdk", command="annotator audit --project")
+        from annotator.studio.sync import pull
+
+        rows = pd.DataFrame(pull(connect(url, token), title).rows)
+        if rows.empty:
+            raise InputError(title, "the project has no annotations to audit")
+        return rows, None
+    report = CorpusReport()
+    rows = read_annotations(data, report=report, on_error=_echo_error)
+    if rows.empty:
+        raise ModelError(f"no labelled sentences in {', '.join(data)}" + ("" if report.errors else " (no rows)"))
+    return rows, report
+
+
+def _seed_frame(seed_paths: tuple[str, ...], no_seed: bool) -> Any:
+    from annotator.io.labelled import read_labelled
+    from annotator.resources import seed_files
+
+    if no_seed:
+        return None
+    return read_labelled(seed_paths or [str(p) for p in seed_files()])
+
+
+def _audit_read_summary(report: Any) -> str:
+    parts = [f"{report.rows} labelled rows from {report.files} file{'s' if report.files != 1 else ''}"]
+    if report.skipped:
+        parts.append(f"{report.skipped} skipped annotations")
+    if report.errors:
+        parts.append(f"{len(report.errors)} bad line{'s' if len(report.errors) != 1 else ''} left out")
+    return ", ".join(parts)
+
+
+def _audit_summary(oof: Any, flagged: Any, top: int, where: str) -> str:
+    what = "annotations" if "annotator" in flagged.columns else "labels"
+    groups = "groups of sentences" if oof.grouped_by.startswith("sentence") else "groups of articles"
+    lines = [
+        f"audited {len(oof.rows)} {what} of {oof.sentences} sentences in {oof.groups} {groups} ({oof.folds} folds "
+        f"grouped by {oof.grouped_by}): {len(flagged)} probably wrong ({len(flagged) / len(oof.rows):.1%}){where}"
+        + (f"; {oof.unlabelled} without a label left out" if oof.unlabelled else "")
+    ]
+    for row in flagged.head(top).to_dict("records"):
+        by = f" by {row['annotator']}" if row.get("annotator") else ""
+        text = row["text"] if len(row["text"]) <= 70 else row["text"][:69] + "…"
+        lines.append(f"{row['rank']:>4}. {row['reason']}{by}: {text}")
+    return "\n".join(lines)
+
+
+@click.command("audit", context_settings=CONTEXT)
+@click.argument("data", nargs=-1, type=click.Path())
+@click.option("--project", "title", help="Audit the annotations of this Label Studio project instead of files.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), help="Output file (default: stdout).")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), help="Default: from -o, else jsonl.")
+@csv_raw_option
+@click.option(
+    "--folds", default=5, show_default=True, type=click.IntRange(min=2), help="Cross-validation folds (by article)."
+)
+@click.option(
+    "--random-state", default=0, show_default=True, type=int, help="Seed of the assignment of articles to folds."
+)
+@click.option(
+    "--seed",
+    "seed_paths",
+    multiple=True,
+    type=click.Path(),
+    help="Labelled sentences added to every fold's training, never audited (repeatable). Default: the seed corpus "
+    "shipped with annotator (data/train); its sentences that are also audited are left out of it.",
+)
+@click.option("--no-seed", is_flag=True, help="Train the folds on the audited rows only.")
+@click.option("--top", default=5, show_default=True, type=click.IntRange(min=0), help="Flagged rows shown on stderr.")
+@connection_options
+def audit_cmd(
+    data: tuple[str, ...],
+    title: str | None,
+    output: str | None,
+    fmt: str | None,
+    csv_raw: bool,
+    folds: int,
+    random_state: int,
+    seed_paths: tuple[str, ...],
+    no_seed: bool,
+    top: int,
+    url: str | None,
+    token: str | None,
+) -> None:
+    """Find labels that are probably wrong, with confident learning on out-of-fold probabilities.
+
+    DATA: `annotator pull` output (one row per annotation: each annotator's label is judged) or labelled
+    sentences (the seed corpus format), files or directories; or --project TITLE. A cross-validation grouped
+    by article trains the `annotator train` pipeline on the other articles and predicts each sentence; the
+    labels the predictions confidently contradict are flagged, most probably wrong first: rank, sentence_id,
+    annotator, article_id, text, label, suggested_label, self_confidence (the model's probability of the
+    given label), suggested_score and reason (schemas/audit.schema.json). Written to -o (atomically) or stdout.
+
+    Example: annotator audit labels.jsonl -o audit.csv
+    """
+    import pyarrow as pa
+
+    from annotator.classifier.audit import COLUMN_TYPES, flagged, out_of_fold
+    from annotator.io.write import write_rows
+
+    fmt = output_format(output, fmt)
+    rows, report = _audit_rows(data, title, url, token)
+    oof = out_of_fold(rows, folds=folds, seed=random_state, extra=_seed_frame(seed_paths, no_seed))
+    found = flagged(oof)
+    columns = [str(c) for c in found.columns]
+    records = [{str(k): v for k, v in row.items()} for row in found.to_dict("records")]
+    types = {name: pa.type_for_alias(alias) for name, alias in COLUMN_TYPES.items()}
+    write_rows([records], output, fmt=fmt, columns=columns, types=types, csv_raw=csv_raw)
+    where = f", written to {output}" if output and output != "-" else ""
+    if report is not None:
+        click.echo(f"read {_audit_read_summary(report)}", err=True)
+    click.echo(_audit_summary(oof, found, top, where), err=True)
+    if report is not None and report.errors:
         sys.exit(1)

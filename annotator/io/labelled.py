@@ -47,6 +47,8 @@ TRAIN_SCHEMA = "train.schema.json"
 # learn from. Fixed, so the card's held-out metrics are comparable from one model to the next.
 HELD_OUT_TOPICS: tuple[str, ...] = ("migration", "science", "transport")
 COLUMNS = ("text", "label", "topic", "article_id", "kind", "source", "cue", "sentence_id", "annotations", "agreed")
+#: :func:`read_annotations`' columns: one row per annotation, with its annotator
+ANNOTATION_COLUMNS = (*COLUMNS, "annotator")
 FORMATS = ("jsonl", "csv", "parquet")
 SUFFIXES = suffixes(FORMATS)
 _SPAN_FIELDS = {"source": ("source", "source_span"), "cue": ("cue", "cue_span")}
@@ -263,6 +265,50 @@ def read_labelled(
         annotation).
     """
     report = report if report is not None else CorpusReport()
+    corpus: list[Row] = []
+    pulled: list[Row] = []
+    order: list[tuple[list[Row], int]] = []  # (corpus or pulled, index) in input order
+    for row, _rec, is_pulled in _labelled_rows(paths, report, on_error):
+        table = pulled if is_pulled else corpus
+        table.append(row)
+        order.append((table, len(table) - 1))
+    rows = _in_order(order, pulled, _resolve(pulled, report))
+    report.rows = len(rows)
+    import pandas as pd  # pandas only when a table is made: commands that need none start faster
+
+    return pd.DataFrame.from_records(rows, columns=list(COLUMNS))
+
+
+def read_annotations(
+    paths: Iterable[str | Path],
+    *,
+    report: CorpusReport | None = None,
+    on_error: Callable[[InputError], None] | None = None,
+) -> pd.DataFrame:
+    """As :func:`read_labelled`, but pulled annotations are not resolved: one row per annotation, in input order,
+    with :data:`ANNOTATION_COLUMNS` (:data:`COLUMNS` and ``annotator``, None on corpus rows). For what looks at
+    each annotator's label (``annotator audit``) rather than at each sentence's."""
+    report = report if report is not None else CorpusReport()
+    rows = [
+        {**row, "annotator": _annotator(rec) if is_pulled else None}
+        for row, rec, is_pulled in _labelled_rows(paths, report, on_error)
+    ]
+    report.rows = len(rows)
+    import pandas as pd
+
+    return pd.DataFrame.from_records(rows, columns=list(ANNOTATION_COLUMNS))
+
+
+def _annotator(rec: dict[str, Any]) -> str | None:
+    value = rec.get("annotator")
+    return None if _missing(value) else str(value)
+
+
+def _labelled_rows(
+    paths: Iterable[str | Path], report: CorpusReport, on_error: Callable[[InputError], None] | None
+) -> Iterator[tuple[Row, dict[str, Any], bool]]:
+    """(row, record, whether it is a pulled annotation) for each labelled record of ``paths``, in input order;
+    bad files and lines go to ``report.errors`` and ``on_error``, unlabelled annotations are counted as skipped."""
 
     def fail(err: InputError) -> None:
         report.errors.append(err)
@@ -271,7 +317,6 @@ def read_labelled(
 
     corpus: list[Row] = []
     pulled: list[Row] = []
-    order: list[tuple[list[Row], int]] = []  # (corpus or pulled, index) in input order
     for path in expand(paths):
         report.files += 1
         try:
@@ -288,15 +333,9 @@ def read_labelled(
                     continue
                 if table is pulled:
                     report.annotations += 1
-                table.append(row)
-                order.append((table, len(table) - 1))
+                yield row, rec, table is pulled
         except InputError as err:
             fail(err)
-    rows = _in_order(order, pulled, _resolve(pulled, report))
-    report.rows = len(rows)
-    import pandas as pd  # pandas only when a table is made: commands that need none start faster
-
-    return pd.DataFrame.from_records(rows, columns=list(COLUMNS))
 
 
 def _row(where: str, rec: Any, corpus: list[Row], pulled: list[Row]) -> tuple[Row | None, list[Row]]:

@@ -165,6 +165,15 @@ def test_training_refuses_bad_labels():
         train(["a b", "c d", "e f"] * 3, ["attributed", "unverified", "unverified"] * 3)
 
 
+def test_a_label_in_too_few_articles_to_calibrate_is_named():
+    # 5 contested sentences, all in one article: the calibration fold that holds that article out has none
+    texts = [f"Sentence {i} of article {i // 4}." for i in range(40)] + [f"Disputed claim {i}." for i in range(5)]
+    y = ["attributed", "unverified"] * 20 + ["contested"] * 5
+    articles = [f"a{i // 4}" for i in range(40)] + ["a-disputed"] * 5
+    with pytest.raises(ModelError, match=r"^labels \['contested'\] are in too few articles to calibrate"):
+        train(texts, y, articles=articles)
+
+
 @pytest.mark.slow
 def test_metrics_and_grouped_cross_validation(corpus):
     sample = corpus[corpus["topic"].isin(["crime", "politics"])].reset_index(drop=True)

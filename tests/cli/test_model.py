@@ -246,3 +246,146 @@ def test_evaluate_without_errors_has_no_error_table(
     assert run_in_process(["evaluate", str(data), "--folds", "0", "--report", str(report)]) == 0
     assert "errors by kind" not in capsys.readouterr().out
     assert "errors" not in json.loads(report.read_text(encoding="utf-8"))
+
+
+# -- annotator audit -----------------------------------------------------------------------------------------------
+
+AUDIT_SCHEMA = json.loads((REPO / "schemas" / "audit.schema.json").read_text(encoding="utf-8"))
+AUDIT_TOPICS = ("labour", "consumer", "trade", "agriculture", "elections", "local", "entertainment", "retail")
+
+
+def pulled_rows(*, flip_every: int = 9, prefix: str = "") -> tuple[list[dict], set[str]]:
+    """Two annotators on every sentence of AUDIT_TOPICS, as `annotator pull` writes them: ann gives the corpus's
+    labels, bob gets every ``flip_every``-th sentence wrong; and the ids of bob's wrong sentences."""
+    out, wrong = [], set()
+    order = list(labels())
+    for topic in AUDIT_TOPICS:
+        for n, line in enumerate((DATA / f"{topic}.jsonl").read_text(encoding="utf-8").splitlines()):
+            rec = json.loads(line)
+            sid = f"{rec['article_id']}:{n}-{n + 1}"
+            bob = rec["label"]
+            if len(out) % (2 * flip_every) == 0:
+                bob = order[(order.index(bob) + 1) % len(order)]
+                wrong.add(sid)
+            for who, label in (("ann@example.org", rec["label"]), ("bob@example.org", bob)):
+                out.append({"sentence_id": sid, "text": prefix + rec["text"], "label": label, "annotator": who})
+    return out, wrong
+
+
+def write_lines(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_audit_writes_ranked_rows_that_fit_the_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from jsonschema import Draft202012Validator
+
+    rows, wrong = pulled_rows()
+    data = write_lines(tmp_path / "labels.jsonl", rows)
+    out = tmp_path / "audit.jsonl"
+    assert run_in_process(["audit", str(data), "-o", str(out), "--no-seed", "--folds", "3", "--top", "3"]) == 0
+    found = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    validator = Draft202012Validator(AUDIT_SCHEMA)
+    for row in found:
+        assert not list(validator.iter_errors(row)), row
+        assert {row["label"], row["suggested_label"]} <= set(labels())
+    assert [r["rank"] for r in found] == list(range(1, len(found) + 1))
+    caught = {r["sentence_id"] for r in found if r["annotator"] == "bob@example.org"} & wrong
+    assert len(caught) >= 0.75 * len(wrong)
+    err = capsys.readouterr().err.splitlines()
+    sentences = len(rows) // 2
+    assert err[0] == f"read {len(rows)} labelled rows from 1 file"
+    assert err[1].startswith(f"audited {len(rows)} annotations of {sentences} sentences in ")
+    assert err[1].endswith(f"): {len(found)} probably wrong ({len(found) / len(rows):.1%}), written to {out}")
+    assert len(err) == 5 and err[2].startswith("   1. model gives ") and found[0]["text"][:40] in err[2]
+
+
+def test_audit_csv_escapes_formulas(tmp_path: Path) -> None:
+    rows, _ = pulled_rows(prefix="=")
+    data = write_lines(tmp_path / "labels.jsonl", rows)
+    out = tmp_path / "audit.csv"
+    assert run_in_process(["audit", str(data), "-o", str(out), "--no-seed", "--folds", "3"]) == 0
+    with out.open(encoding="utf-8", newline="") as fh:
+        cells = [row["text"] for row in csv.DictReader(fh)]
+    assert cells and all(c.startswith("'=") for c in cells)
+
+
+def test_audit_parquet_has_typed_columns(tmp_path: Path) -> None:
+    rows, _ = pulled_rows()
+    data = write_lines(tmp_path / "labels.jsonl", rows)
+    jsonl, parquet = tmp_path / "audit.jsonl", tmp_path / "audit.parquet"
+    assert run_in_process(["audit", str(data), "-o", str(jsonl), "--no-seed", "--folds", "3"]) == 0
+    assert run_in_process(["audit", str(data), "-o", str(parquet), "--no-seed", "--folds", "3"]) == 0
+    frame = pd.read_parquet(parquet)
+    assert str(frame["rank"].dtype) == "int64" and str(frame["self_confidence"].dtype) == "float64"
+    expected = [json.loads(line) for line in jsonl.read_text(encoding="utf-8").splitlines()]
+    assert len(expected) > 0 and frame.to_dict("records") == expected
+
+
+def test_audit_goes_on_past_bad_lines_and_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows, _ = pulled_rows()
+    data = write_lines(tmp_path / "labels.jsonl", rows)
+    with data.open("a", encoding="utf-8") as fh:
+        fh.write('{"sentence_id": "x:0-1", "text": "Odd.", "label": "maybe", "annotator": "cy"}\nnot json\n')
+    out = tmp_path / "audit.jsonl"
+    assert run_in_process(["audit", str(data), "-o", str(out), "--no-seed", "--folds", "3"]) == 1
+    err = capsys.readouterr().err
+    assert f"line {len(rows) + 1} of {data}" in err and f"line {len(rows) + 2} of {data}" in err
+    assert f"read {len(rows)} labelled rows from 1 file, 2 bad lines left out" in err
+    assert "audited" in err and out.is_file() and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("rows", "args", "message"),
+    [
+        ([{"sentence_id": f"a{i}:0-1", "text": f"S {i}.", "label": "attributed", "annotator": "x"} for i in range(9)],
+         [], "error: audit: needs at least two labels; the rows have ['attributed']"),
+        ([{"sentence_id": f"a:{i}-{i + 1}", "text": f"S {i}.", "label": lab, "annotator": "x"}
+          for i, lab in enumerate(["attributed", "contested"] * 5)],
+         [], "error: audit: 5 folds need at least 5 articles; the rows have 1"),
+        ([], [], "error: no labelled sentences in"),
+        (None, [], "error: audit: give either labelled files or --project TITLE, not both or neither"),
+        (None, ["--project", "P", "x.jsonl"], "error: audit: give either labelled files or --project TITLE"),
+    ],
+)  # fmt: skip
+def test_audit_bad_input_is_one_line(
+    rows: list[dict] | None, args: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = [str(write_lines(tmp_path / "labels.jsonl", rows))] if rows is not None else []
+    assert run_in_process(["audit", *files, *args, "--no-seed"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith(message) and "Traceback" not in "\n".join(err)
+
+
+def test_audit_a_project(studio_server, studio, sdk, title, tmp_path, monkeypatch, capsys):  # type: ignore[no-untyped-def]
+    """A real project: data/articles pushed, one annotator labels every sentence as data/train/articles.jsonl
+    does except every 12th, which gets another label; the audit (with the shipped seed corpus, whose copies of
+    these sentences are left out of it) flags most of the changed ones."""
+    from annotator.studio.sync import push
+    from annotator.text.split import split
+
+    truth = {json.loads(line)["text"]: json.loads(line)["label"] for line in (DATA / "articles.jsonl").open()}
+    push(studio, split([ARTICLES]).to_dict("records"), title=title)
+    project = next(p for p in sdk.projects.list(title=title) if p.title == title)
+    order, wrong = list(labels()), set()
+    for n, task in enumerate(sdk.tasks.list(project=project.id, fields="all", page_size=1000)):
+        label = truth[task.data["text"]]
+        if n % 12 == 0:
+            label = order[(order.index(label) + 1) % len(order)]
+            wrong.add(task.data["sentence_id"])
+        choice = {"from_name": "label", "to_name": "sentence", "type": "choices", "value": {"choices": [label]}}
+        sdk.annotations.create(id=task.id, result=[choice])
+    monkeypatch.setenv("LABEL_STUDIO_URL", studio_server.url)
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", studio_server.token)
+    out = tmp_path / "audit.jsonl"
+    assert run_in_process(["audit", "--project", title, "--folds", "3", "-o", str(out)]) == 0
+    found = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len({r["sentence_id"] for r in found} & wrong) >= 0.6 * len(wrong)
+    assert len(found) < 4 * len(wrong)
+    assert all(r["annotator"] for r in found)
+    assert "audited 299 annotations of 299 sentences" in capsys.readouterr().err
+
+    empty = f"{title} empty"
+    push(studio, split([ARTICLES]).to_dict("records")[:3], title=empty)
+    assert run_in_process(["audit", "--project", empty]) == 1
+    assert capsys.readouterr().err.strip() == f"error: {empty}: the project has no annotations to audit"

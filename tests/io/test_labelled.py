@@ -10,7 +10,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from annotator.io.labelled import COLUMNS, CorpusReport, data_hash, expand, read_labelled
+from annotator.io.labelled import (
+    ANNOTATION_COLUMNS,
+    COLUMNS,
+    CorpusReport,
+    data_hash,
+    expand,
+    read_annotations,
+    read_labelled,
+)
 
 ROWS = [
     {"text": "The pier reopened, the council said.", "label": "attributed", "topic": "pier", "article_id": "a1",
@@ -123,6 +131,37 @@ def test_resolved_rows_count_once_and_ties_are_counted(tmp_path: Path) -> None:
     frame = read_labelled([write_jsonl(tmp_path / "r.jsonl", rows)], report=report)
     assert list(frame["label"]) == ["contested", "attributed"]
     assert (report.ties, report.skipped, report.rows) == (1, 0, 2)
+
+
+def test_read_annotations_keeps_every_annotation_with_its_annotator(tmp_path: Path) -> None:
+    a, b = "The pier reopened, the council said.", "Fares may rise."
+    pulled = write_jsonl(
+        tmp_path / "pulled.jsonl",
+        [
+            {"sentence_id": "a1:0-36", "text": a, "label": "attributed", "annotator": "ann"},
+            {"sentence_id": "a1:37-52", "text": b, "label": "unverified", "annotator": "ann"},
+            {"sentence_id": "a1:0-36", "text": a, "label": "contested", "annotator": "bob"},
+            {"sentence_id": "a1:37-52", "text": b, "label": None, "annotator": "bob"},
+            {"sentence_id": "a1:37-52", "text": b, "label": "nonsense", "annotator": "cy"},
+        ],
+    )  # fmt: skip
+    corpus = write_jsonl(tmp_path / "seed.jsonl", ROWS[:1])
+    report, errors = CorpusReport(), []
+    frame = read_annotations([pulled, corpus], report=report, on_error=errors.append)
+    assert list(frame.columns) == list(ANNOTATION_COLUMNS)
+    got = frame[["sentence_id", "label", "annotator", "article_id"]]
+    got = got.astype(object).where(got.notna(), None).to_numpy().tolist()
+    assert got == [
+        ["a1:0-36", "attributed", "ann", "a1"],
+        ["a1:37-52", "unverified", "ann", "a1"],
+        ["a1:0-36", "contested", "bob", "a1"],  # a disagreement is kept, not resolved away
+        [None, "attributed", None, "a1"],  # the corpus row: no annotator
+    ]
+    assert (report.rows, report.annotations, report.skipped, len(report.errors)) == (4, 3, 1, 1)
+    assert "line 5 of" in str(errors[0]) and "nonsense" in str(errors[0])
+    # read_labelled resolves the same file: the tie of ann and bob is left out
+    resolved = read_labelled([pulled])
+    assert resolved["sentence_id"].tolist() == ["a1:37-52"]
 
 
 def test_data_hash_follows_what_is_trained_on(tmp_path: Path) -> None:
