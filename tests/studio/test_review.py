@@ -308,3 +308,30 @@ def test_review_project_edited_by_hand(labelled, studio, sdk, title, project_tas
     assert next(r for r in lines if r["sentence_id"] == kept)["origin"] == "review"
     assert run(["pull", "--project", title, "--review-project", "no such review", "-o", "-"]) == 1
     assert "no review project titled 'no such review'" in one_line_error(capsys)
+
+
+def test_a_dropped_import_is_completed_by_the_next_run(labelled, studio, title, project_tasks, monkeypatch, capsys):
+    """A fault injected into one import request: the error says how far it got, and the next run adds the rest
+    without a duplicate."""
+    from annotator.studio import review as module
+    from annotator.studio.client import Studio
+
+    monkeypatch.setattr(module, "BATCH", 2)
+    calls = []
+    real = Studio.import_tasks
+
+    def flaky(self, project_id, tasks):  # type: ignore[no-untyped-def]
+        calls.append(len(tasks))
+        if len(calls) == 2:
+            raise StudioError("Label Studio at http://x failed importing: ReadTimeout")
+        return real(self, project_id, tasks)
+
+    monkeypatch.setattr(Studio, "import_tasks", flaky)
+    assert run(["review", "--project", title, "--no-model"]) == 1
+    err = one_line_error(capsys)
+    assert "2 review tasks were imported before this batch of 2: run the same review again" in err
+    monkeypatch.setattr(Studio, "import_tasks", real)
+    again = review(studio, title)
+    assert set(review_tasks(project_tasks, title)) == labelled.disagreements()
+    assert len(project_tasks(review_title_for(title))) == len(labelled.disagreements())
+    assert again.already == 2 and again.added == len(labelled.disagreements()) - 2
