@@ -54,6 +54,7 @@ def review_cmd(
             click.echo(f"warning: {count} review task{'s' if count != 1 else ''} {warning}", err=True)
     made = "created" if report.created_project else "updated"
     added = f"; {report.predictions_added} predictions added to undecided tasks" if report.predictions_added else ""
+    added += f"; {report.refreshed} undecided tasks got the votes of now" if report.refreshed else ""
     click.echo(
         f"{head}: {report.added} new review tasks, {report.already} already there ({report.decided} decided)"
         f"{added}; review project {p.title!r} (id {p.id}) {made}, {p.task_count} tasks: {studio.url}/projects/{p.id}",

@@ -50,8 +50,7 @@ class TaskRef:
 
 @dataclass(frozen=True)
 class Mark:
-    """An annotation as a poll sees it: its id, when it was last saved (UTC, Label Studio's Data Manager format
-    ``%Y-%m-%dT%H:%M:%S.%fZ``, which sorts as text) and whether it was a skip."""
+    """An annotation as a poll sees it: id, last saved (UTC, Data Manager format, sorts as text), a skip or not."""
 
     id: int
     updated_at: str
@@ -227,13 +226,17 @@ class Studio:
         retry would duplicate it. Callers re-read the project and send what is missing.
         """
         with self._call(f"importing {len(tasks)} tasks into project {project_id}"):
-            response = self.client.projects.import_tasks(
-                id=project_id,
-                request=tasks,  # plain JSON: no pydantic model per task
-                commit_to_project=True,
-                request_options=_NO_RETRY,
+            response = self.client.projects.import_tasks(  # plain JSON tasks: no pydantic model per task
+                id=project_id, request=tasks, commit_to_project=True, request_options=_NO_RETRY
             )
         return int(getattr(response, "task_count", None) or 0)
+
+    def update_task(self, task_id: int, data: Mapping[str, Any], results: Mapping[int, Any]) -> None:
+        """Replace a task's data and the result of some of its predictions (by prediction id)."""
+        with self._call(f"updating task {task_id}"):
+            self.client.tasks.update(id=str(task_id), data=dict(data))
+            for prediction_id, result in results.items():
+                self.client.predictions.update(id=prediction_id, result=list(result))
 
     def import_predictions(self, project_id: int, predictions: Sequence[Mapping[str, Any]]) -> int:
         """Add predictions (each with its ``task`` id) to existing tasks in one request."""
@@ -248,9 +251,8 @@ class Studio:
     # -- export -----------------------------------------------------------------------------------
 
     def export_snapshot(self, project_id: int, *, timeout: float = 1800.0, every: bool = False) -> list[dict[str, Any]]:
-        """Every task that has annotations (``every``: every task), with its annotations (annotators expanded to
-        their emails) and full predictions, through an export snapshot (create, wait, download, delete). The
-        download is spooled to a temporary file, not held twice in memory."""
+        """Every task with annotations (``every``: every task), annotators as emails, full predictions, through an
+        export snapshot (create, wait, download, delete); the download is spooled to a file, not held twice."""
         with self._call(f"exporting project {project_id}"):
             snapshot = self.client.projects.exports.create(
                 id=project_id,

@@ -7,8 +7,9 @@ tasks in the Data Manager; the known label is kept in the task's ``meta`` (``{"g
 Studio keeps on import and returns in exports but does not show in the editor or the Data Manager's columns. A gold
 sentence's id is derived from its text (``gold-<sha256[:12]>:0``), so pushing the same gold file again adds nothing.
 Its context (``prev``, ``next``, ``title``) is read from the gold file itself when it holds the sentence's article
-(a training corpus does); the outlet stays empty. Gold tasks are placed between articles (never inside one: the model reads each sentence in its article), at
-positions drawn from a seeded generator: the same input and seed give the same order.
+(a training corpus does); the outlet stays empty. Gold tasks are placed between articles (never inside one: the
+model reads each sentence in its article), at positions drawn from a seeded generator: the same input and seed give
+the same order.
 """
 
 from __future__ import annotations

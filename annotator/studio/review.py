@@ -9,13 +9,15 @@ annotator's email (Label Studio's editor shows each model version as its own tab
 Data Manager: ``GET /api/tasks/ID`` serializes every prediction of the task), holding that annotator's label and
 spans, and the model's prediction when there is a model. The reviewer's annotation is the decision.
 
-Idempotent by ``sentence_id``: a re-run adds the sentences not in the review project yet; to a review task without
-any annotation it adds the predictions of annotators who labelled it since (and the model's, if missing); a task
-with an annotation (a decision, or a skip) is never changed, and no task is ever deleted.
+Idempotent by ``sentence_id``: a re-run adds the sentences not in the review project yet; a review task without
+any annotation is brought up to date (the predictions of annotators who labelled it since, and the model's if
+missing, are added; the prediction of an annotator who changed their annotation gets the new result; ``votes`` is
+rewritten); a task with an annotation (a decision, or a skip) is never changed, and no task is ever deleted.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,6 +64,7 @@ class ReviewReport:
     already: int = 0  # sentences that already had a review task
     decided: int = 0  # review tasks with a decision (left as they were)
     predictions_added: int = 0  # predictions added to undecided review tasks
+    refreshed: int = 0  # undecided review tasks whose votes changed: their votes and annotators' predictions updated
     foreign: int = 0  # tasks of the review project that were not made by `annotator review` (left alone)
     orphaned: int = 0  # review tasks whose sentence is no longer annotated in the project (left alone)
 
@@ -221,6 +224,10 @@ def _existing(tasks: Iterable[Mapping[str, Any]], report: ReviewReport) -> dict[
     return out
 
 
+def _votes_text(votes: Iterable[Vote]) -> str:
+    return VOTE_JOIN.join(f"{v.annotator}: {v.label}" for v in votes)
+
+
 def _prediction(vote: Vote) -> dict[str, Any]:
     return {"model_version": vote.annotator, "result": [dict(r) for r in vote.result]}
 
@@ -230,7 +237,7 @@ def _review_task(item: _Item, project_id: int) -> Task:
     data.update(
         review_of=project_id,
         task_id=item.task.get("id"),
-        votes=VOTE_JOIN.join(f"{v.annotator}: {v.label}" for v in item.votes),
+        votes=_votes_text(item.votes),
         reason=item.reason,
     )
     return {"data": data, "predictions": [_prediction(v) for v in item.votes]}
@@ -276,24 +283,48 @@ def _complete(
     predictor: Predictor | None,
     report: ReviewReport,
 ) -> None:
-    """Add to each existing review task without any annotation the predictions it lacks (annotators who labelled
-    the sentence since it was added, and the model's)."""
+    """Bring each existing review task without any annotation up to date: add the predictions it lacks
+    (annotators who labelled the sentence since it was added, the model's), and refresh it (:func:`_refresh`)."""
     payload: list[dict[str, Any]] = []
     need_model: list[Task] = []
     for sid, task in existing.items():
         item = wanted.get(sid)
         if item is None or task.get("annotations") or "review_of" not in (task.get("data") or {}):
             continue  # not to review any more, decided (or skipped), or edited by hand: never touched
-        have = {str(p.get("model_version")) for p in task.get("predictions") or [] if isinstance(p, Mapping)}
+        have = {str(p.get("model_version")): p for p in task.get("predictions") or [] if isinstance(p, Mapping)}
         payload += [{**_prediction(v), "task": task["id"]} for v in item.votes if v.annotator not in have]
+        _refresh(studio, task, item, have, report)
         if predictor is not None and predictor.model_version not in have:
             need_model.append(task)
     if need_model and predictor is not None:
         datas = [t.get("data") or {} for t in need_model]
-        preds = predict(
-            predictor, [str(d.get("text") or "") for d in datas], prevs=[d.get("prev") or "" for d in datas]
-        )
-        payload += [{**p, "task": t["id"]} for t, p in zip(need_model, preds, strict=True)]
+        texts, prevs = [str(d.get("text") or "") for d in datas], [d.get("prev") or "" for d in datas]
+        payload += [
+            {**p, "task": t["id"]} for t, p in zip(need_model, predict(predictor, texts, prevs=prevs), strict=True)
+        ]
     for i in range(0, len(payload), BATCH):
         studio.import_predictions(target, payload[i : i + BATCH])
     report.predictions_added = len(payload)
+
+
+def _regions(result: Iterable[Mapping[str, Any]]) -> list[str]:
+    return sorted(json.dumps([r.get("from_name"), r.get("value")], sort_keys=True) for r in result)
+
+
+def _refresh(
+    studio: Studio, task: Mapping[str, Any], item: _Item, have: Mapping[str, Mapping[str, Any]], report: ReviewReport
+) -> None:
+    """An undecided review task whose votes changed since it was made gets the votes of now in its data, and the
+    prediction of each annotator who changed their annotation gets its new result."""
+    data = dict(task.get("data") or {})
+    votes = _votes_text(item.votes)
+    changed = {
+        int(have[v.annotator]["id"]): [dict(r) for r in v.result]
+        for v in item.votes
+        if v.annotator in have and _regions(have[v.annotator].get("result") or []) != _regions(v.result)
+    }
+    if data.get("votes") == votes and not changed:
+        return
+    data["votes"] = votes
+    studio.update_task(int(task["id"]), data, changed)
+    report.refreshed += 1

@@ -112,8 +112,19 @@ def test_rerun_adds_new_disagreements_only_and_never_touches_a_decision(
 ):
     review(studio, title, predictor=predictor)
     before = review_tasks(project_tasks, title)
-    decided_sid, undecided_sid = sorted(before)[:2]
+    decided_sid, undecided_sid, changed_sid = sorted(before)[:3]
     decision = decide(sdk, before[decided_sid], labels()[2])
+    # alice changes her label on a sentence under review (undecided) and on the decided one
+    for sid in (changed_sid, decided_sid):
+        alice_ann = next(
+            a
+            for a in sdk.annotations.list(id=labelled.task_ids[sid])
+            if (a.completed_by if not isinstance(a.completed_by, dict) else a.completed_by["id"]) == labelled.alice.id
+        )
+        bob_label = labelled.votes[sid][labelled.bob.email]
+        new_label = next(x for x in labels() if x not in (bob_label, labelled.votes[sid][labelled.alice.email]))
+        sdk.annotations.update(id=alice_ann.id, result=choice(new_label))
+        labelled.votes[sid][labelled.alice.email] = new_label
     # the admin labels the undecided one too (a new vote), and bob changes his mind on an agreed sentence
     annotate(sdk, labelled.task_ids[undecided_sid], labels()[0], labelled.admin)
     agreed = sorted(set(labelled.votes) - set(before))[0]
@@ -136,9 +147,17 @@ def test_rerun_adds_new_disagreements_only_and_never_touches_a_decision(
     versions = [p["model_version"] for p in after[undecided_sid]["predictions"]]
     assert labelled.admin.email in versions and len(versions) == len(set(versions))
     assert again.predictions_added >= 1
+    assert labelled.admin.email in after[undecided_sid]["data"]["votes"]  # the votes of now
+    votes = labelled.votes[changed_sid]
+    assert after[changed_sid]["data"]["votes"] == " · ".join(f"{who}: {votes[who]}" for who in sorted(votes))
+    (alice_pred,) = [p for p in after[changed_sid]["predictions"] if p["model_version"] == labelled.alice.email]
+    assert [r["value"] for r in alice_pred["result"] if r["from_name"] == "label"] == [
+        {"choices": [votes[labelled.alice.email]]}
+    ]
+    assert again.refreshed == 2  # the undecided one alice changed, the one the admin labelled; not the decided one
 
     third = review(studio, title, predictor=predictor)
-    assert (third.added, third.predictions_added) == (0, 0)
+    assert (third.added, third.predictions_added, third.refreshed) == (0, 0, 0)
     assert len(project_tasks(review_title_for(title))) == len(after)
 
 
@@ -289,3 +308,30 @@ def test_review_project_edited_by_hand(labelled, studio, sdk, title, project_tas
     assert next(r for r in lines if r["sentence_id"] == kept)["origin"] == "review"
     assert run(["pull", "--project", title, "--review-project", "no such review", "-o", "-"]) == 1
     assert "no review project titled 'no such review'" in one_line_error(capsys)
+
+
+def test_a_dropped_import_is_completed_by_the_next_run(labelled, studio, title, project_tasks, monkeypatch, capsys):
+    """A fault injected into one import request: the error says how far it got, and the next run adds the rest
+    without a duplicate."""
+    from annotator.studio import review as module
+    from annotator.studio.client import Studio
+
+    monkeypatch.setattr(module, "BATCH", 2)
+    calls = []
+    real = Studio.import_tasks
+
+    def flaky(self, project_id, tasks):  # type: ignore[no-untyped-def]
+        calls.append(len(tasks))
+        if len(calls) == 2:
+            raise StudioError("Label Studio at http://x failed importing: ReadTimeout")
+        return real(self, project_id, tasks)
+
+    monkeypatch.setattr(Studio, "import_tasks", flaky)
+    assert run(["review", "--project", title, "--no-model"]) == 1
+    err = one_line_error(capsys)
+    assert "2 review tasks were imported before this batch of 2: run the same review again" in err
+    monkeypatch.setattr(Studio, "import_tasks", real)
+    again = review(studio, title)
+    assert set(review_tasks(project_tasks, title)) == labelled.disagreements()
+    assert len(project_tasks(review_title_for(title))) == len(labelled.disagreements())
+    assert again.already == 2 and again.added == len(labelled.disagreements()) - 2
