@@ -253,3 +253,14 @@ def parse_auth(value: str | None, option: str = "--basic-auth") -> tuple[str, st
     if not sep or not user or not password:
         raise InputError(option, "expected USER:PASSWORD")
     return user, password
+
+
+def seed_frame(seed_paths: tuple[str, ...], no_seed: bool) -> Any:
+    """The labelled sentences of ``--seed`` (default: the seed corpus shipped with annotator), None with
+    ``--no-seed``."""
+    from annotator.io.labelled import read_labelled
+    from annotator.resources import seed_files
+
+    if no_seed:
+        return None
+    return read_labelled(seed_paths or [str(p) for p in seed_files()])

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from annotator.cli._util import CONTEXT, connection_options, csv_raw_option, output_format
+from annotator.cli._util import CONTEXT, connection_options, csv_raw_option, output_format, seed_frame
 from annotator.errors import InputError, ModelError
 from annotator.io.labelled import HELD_OUT_TOPICS
 
@@ -192,21 +192,16 @@ def evaluate_cmd(
         sys.exit(1)
 
 
-def _audit_rows(data: tuple[str, ...], title: str | None, url: str | None, token: str | None) -> tuple[Any, Any]:
+def _audit_rows(data: tuple[str, ...], title: str | None, studio: Any) -> tuple[Any, Any]:
     """The annotations to audit (one row each) and the read report (None for a project)."""
     import pandas as pd
 
     from annotator.io.labelled import CorpusReport, read_annotations
 
-    if bool(title) == bool(data):
-        raise InputError("audit", "give either labelled files or --project TITLE, not both or neither")
     if title:
-        from annotator.cli._util import connect, require
-
-        require("label_studio_sdk", command="annotator audit --project")
         from annotator.studio.sync import pull
 
-        rows = pd.DataFrame(pull(connect(url, token), title).rows)
+        rows = pd.DataFrame(pull(studio, title).rows)
         if rows.empty:
             raise InputError(title, "the project has no annotations to audit")
         return rows, None
@@ -215,15 +210,6 @@ def _audit_rows(data: tuple[str, ...], title: str | None, url: str | None, token
     if rows.empty:
         raise ModelError(f"no labelled sentences in {', '.join(data)}" + ("" if report.errors else " (no rows)"))
     return rows, report
-
-
-def _seed_frame(seed_paths: tuple[str, ...], no_seed: bool) -> Any:
-    from annotator.io.labelled import read_labelled
-    from annotator.resources import seed_files
-
-    if no_seed:
-        return None
-    return read_labelled(seed_paths or [str(p) for p in seed_files()])
 
 
 def _audit_read_summary(report: Any) -> str:
@@ -272,6 +258,8 @@ def _audit_summary(oof: Any, flagged: Any, top: int, where: str) -> str:
 )
 @click.option("--no-seed", is_flag=True, help="Train the folds on the audited rows only.")
 @click.option("--top", default=5, show_default=True, type=click.IntRange(min=0), help="Flagged rows shown on stderr.")
+@click.option("--review", is_flag=True, help="With --project: add the flagged sentences to its review project.")
+@click.option("--review-project", "review_title", help='Review project title (default: "TITLE — review").')
 @connection_options
 def audit_cmd(
     data: tuple[str, ...],
@@ -284,6 +272,8 @@ def audit_cmd(
     seed_paths: tuple[str, ...],
     no_seed: bool,
     top: int,
+    review: bool,
+    review_title: str | None,
     url: str | None,
     token: str | None,
 ) -> None:
@@ -296,6 +286,9 @@ def audit_cmd(
     annotator, article_id, text, label, suggested_label, self_confidence (the model's probability of the
     given label), suggested_score and reason (schemas/audit.schema.json). Written to -o (atomically) or stdout.
 
+    With --project and --review, the flagged sentences also become tasks of the project's review project
+    (`annotator review`), beside its disagreements, with the reason as the task's `reason`.
+
     Example: annotator audit labels.jsonl -o audit.csv
     """
     import pyarrow as pa
@@ -304,8 +297,18 @@ def audit_cmd(
     from annotator.io.write import write_rows
 
     fmt = output_format(output, fmt)
-    rows, report = _audit_rows(data, title, url, token)
-    oof = out_of_fold(rows, folds=folds, seed=random_state, extra=_seed_frame(seed_paths, no_seed))
+    if bool(title) == bool(data):
+        raise InputError("audit", "give either labelled files or --project TITLE, not both or neither")
+    if (review or review_title) and not title:
+        raise InputError("--review", "needs --project TITLE (review tasks are made from a project's tasks)")
+    studio = None
+    if title:
+        from annotator.cli._util import connect, require
+
+        require("label_studio_sdk", command="annotator audit --project")
+        studio = connect(url, token)
+    rows, report = _audit_rows(data, title, studio)
+    oof = out_of_fold(rows, folds=folds, seed=random_state, extra=seed_frame(seed_paths, no_seed))
     found = flagged(oof)
     columns = [str(c) for c in found.columns]
     records = [{str(k): v for k, v in row.items()} for row in found.to_dict("records")]
@@ -315,5 +318,9 @@ def audit_cmd(
     if report is not None:
         click.echo(f"read {_audit_read_summary(report)}", err=True)
     click.echo(_audit_summary(oof, found, top, where), err=True)
+    if review or review_title:
+        from annotator.cli.review import run_review
+
+        run_review(studio, str(title), review_title=review_title, model=None, no_model=False, flagged=found)
     if report is not None and report.errors:
         sys.exit(1)

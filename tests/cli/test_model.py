@@ -385,6 +385,22 @@ def test_audit_a_project(studio_server, studio, sdk, title, tmp_path, monkeypatc
     assert all(r["annotator"] for r in found)
     assert "audited 299 annotations of 299 sentences" in capsys.readouterr().err
 
+    # --review: the flagged sentences become review tasks (one annotator: no disagreement besides), with the reason
+    assert run_in_process(["audit", "--project", title, "--folds", "3", "--review", "-o", str(out)]) == 0
+    assert "299 annotated sentences by 1 annotator, 0 with disagreements, " in capsys.readouterr().err
+    review = next(p for p in sdk.projects.list(title=f"{title} — review") if p.title == f"{title} — review")
+    tasks = {t.data["sentence_id"]: t.data for t in sdk.tasks.list(project=review.id, fields="all", page_size=1000)}
+    assert set(tasks) == {r["sentence_id"] for r in found}
+    first = found[0]
+    assert tasks[first["sentence_id"]]["reason"] == first["reason"]
+    # review --include-flagged runs the same audit: the same sentences, already there, nothing added
+    assert run_in_process(["review", "--project", title, "--include-flagged", "--folds", "3", "--no-model"]) == 0
+    err = capsys.readouterr().err
+    assert f"audit: {len(found)} of 299 annotations probably wrong" in err
+    assert f": 0 new review tasks, {len(found)} already there (0 decided)" in err
+    assert run_in_process(["audit", "labels.jsonl", "--review"]) == 1
+    assert "--review: needs --project TITLE" in capsys.readouterr().err
+
     empty = f"{title} empty"
     push(studio, split([ARTICLES]).to_dict("records")[:3], title=empty)
     assert run_in_process(["audit", "--project", empty]) == 1
