@@ -59,8 +59,8 @@ def _num(x: Any, fmt: str = ".3f") -> str:
 
 
 def _share(share: Any, n: Any) -> str:
-    if _missing(n):
-        return "n/a"
+    if _missing(n) or not n:
+        return "n/a"  # nothing to compare with
     return f'{"n/a" if _missing(share) else format(share, ".0%")} <span class="sub">({int(n)})</span>'
 
 

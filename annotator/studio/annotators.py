@@ -187,9 +187,10 @@ def _count(x: Any) -> str:
 
 
 def _shares(table: pd.DataFrame, share: str, count: str) -> list[str]:
-    """``"share (n)"`` per row, or ``n/a`` where the count is unknown (the column was absent)."""
+    """``"share (n)"`` per row, or ``n/a`` where there is nothing to compare with (no row has a value, or the column
+    is absent)."""
     return [
-        "n/a" if _count(n) == "n/a" else f"{_pct(a)} ({_count(n)})"
+        "n/a" if _count(n) in ("n/a", "0") else f"{_pct(a)} ({_count(n)})"
         for a, n in zip(table[share], table[count], strict=True)
     ]
 
