@@ -316,7 +316,7 @@ def agreement_cmd(
         table = records(result.per_annotator)
         fmt = format_for(annotators_path, None)
         write_rows([table], annotators_path, fmt=fmt, columns=ANNOTATOR_COLUMNS, csv_raw=csv_raw, types=ANNOTATOR_TYPES)
-        click.echo(f"{len(table)} annotators written to {annotators_path}", err=True)
+        click.echo(f"{len(table)} annotator{'s' if len(table) != 1 else ''} written to {annotators_path}", err=True)
 
 
 def _read_labels(path: str) -> Any:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from annotator.errors import InputError
 from annotator.labels import labels
-from annotator.studio.annotators import per_annotator, table_text
+from annotator.studio.annotators import per_annotator, pooled_pairs, table_text
 
 REQUIRED = ("sentence_id", "annotator", "label")
 _DIGITS = re.compile(r"(\d+)")
@@ -97,16 +97,53 @@ def nominal_alpha(matrix: np.ndarray[Any, np.dtype[np.float64]]) -> float:
     return float(1.0 - (n - 1.0) * observed / expected)
 
 
-def _alphas(df: pd.DataFrame, order: Sequence[str]) -> tuple[float, dict[str, float], pd.DataFrame]:
-    """Alpha over all labels, alpha of each label against the rest, and the wide table (annotators x sentences)."""
-    wide = df.pivot(index="annotator", columns="sentence_id", values="label")
+def _alphas(
+    df: pd.DataFrame, order: Sequence[str]
+) -> tuple[float, dict[str, float], np.ndarray[Any, np.dtype[np.float64]], list[str]]:
+    """Alpha over all labels, alpha of each label against the rest, the reliability matrix (annotators x sentences,
+    label codes: indices into ``order``) and the annotators (its rows, sorted)."""
     codes = {label: i for i, label in enumerate(order)}
-    matrix = wide.apply(lambda col: col.map(codes)).to_numpy(dtype=float)
+    coded = df.assign(code=df["label"].map(codes).astype(float))  # codes before the pivot: one map, not one per column
+    wide = coded.pivot(index="annotator", columns="sentence_id", values="code")
+    matrix = wide.to_numpy(dtype=float)
     per_label = {}
     for label, code in codes.items():
         binary = np.where(np.isnan(matrix), np.nan, (matrix == code).astype(float))
         per_label[label] = nominal_alpha(binary)
-    return nominal_alpha(matrix), per_label, wide
+    return nominal_alpha(matrix), per_label, matrix, [str(a) for a in wide.index]
+
+
+def _pair_kappas(matrix: np.ndarray[Any, np.dtype[np.float64]], names: list[str], order: Sequence[str]) -> pd.DataFrame:
+    """Cohen's kappa of every pair of annotators (rows of ``matrix``) on the sentences both labelled."""
+    from sklearn.metrics import cohen_kappa_score
+
+    pairs = []
+    for i, j in itertools.combinations(range(len(names)), 2):
+        both = ~np.isnan(matrix[i]) & ~np.isnan(matrix[j])
+        n = int(both.sum())
+        kappa = float("nan")
+        x, y = [order[int(c)] for c in matrix[i, both]], [order[int(c)] for c in matrix[j, both]]
+        # kappa is undefined (0/0) when both annotators used one and the same label throughout
+        if n and len(set(x) | set(y)) > 1:
+            kappa = float(cohen_kappa_score(x, y, labels=list(order)))
+        pairs.append({"annotator_a": names[i], "annotator_b": names[j], "sentences": n, "kappa": kappa})
+    return pd.DataFrame(pairs, columns=["annotator_a", "annotator_b", "sentences", "kappa"])
+
+
+def _disagreements(df: pd.DataFrame) -> pd.DataFrame:
+    """Each sentence with more than one label: its text, its labels and every annotator's vote."""
+    multi = df.groupby("sentence_id")["label"].nunique()
+    disputed = df[df["sentence_id"].isin(multi[multi > 1].index)]
+    return (
+        disputed.assign(vote=disputed["annotator"] + "=" + disputed["label"])
+        .groupby("sentence_id", sort=True)
+        .agg(
+            text=("text", "first") if "text" in disputed.columns else ("label", lambda s: None),
+            labels=("label", lambda s: " ".join(sorted(set(s)))),
+            votes=("vote", lambda s: " ".join(sorted(s))),
+        )
+        .reset_index()
+    )
 
 
 def _version_key(version: str) -> list[Any]:
@@ -125,8 +162,8 @@ def by_version(df: pd.DataFrame, order: Sequence[str]) -> pd.DataFrame:
     out = []
     for version in sorted(set(versioned["guideline_version"]), key=_version_key):
         part = versioned[versioned["guideline_version"] == version]
-        alpha, per_label, wide = _alphas(part, order)
-        row = {"guideline_version": version, "sentences": int(wide.shape[1]), "annotations": len(part), "alpha": alpha}
+        alpha, per_label, matrix, _names = _alphas(part, order)
+        row = {"guideline_version": version, "sentences": matrix.shape[1], "annotations": len(part), "alpha": alpha}
         out.append(row | {f"alpha_{label}": a for label, a in per_label.items()})
     return pd.DataFrame(out, columns=columns)
 
@@ -137,51 +174,25 @@ def agreement(
     """Agreement figures of labelled rows (columns ``sentence_id``, ``annotator``, ``label``; optional columns are
     used by :func:`annotator.studio.annotators.per_annotator` and :func:`by_version`, more are ignored).
     ``skipped`` counts skipped annotations per annotator, when known."""
-    from sklearn.metrics import cohen_kappa_score
-
     df = _check(rows)
     order = list(label_order or labels())
     order += sorted(set(df["label"]) - set(order))
-    alpha, per_label, wide = _alphas(df, order)
-
-    pairs = []
-    for a, b in itertools.combinations(wide.index, 2):
-        both = wide.loc[[a, b]].dropna(axis=1)
-        n = both.shape[1]
-        kappa = float("nan")
-        if n:
-            x, y = both.loc[a].tolist(), both.loc[b].tolist()
-            # kappa is undefined (0/0) when both annotators used one and the same label throughout
-            if len(set(x) | set(y)) > 1:
-                kappa = float(cohen_kappa_score(x, y, labels=order))
-        pairs.append({"annotator_a": a, "annotator_b": b, "sentences": n, "kappa": kappa})
-    kappa_df = pd.DataFrame(pairs, columns=["annotator_a", "annotator_b", "sentences", "kappa"])
-
-    confusion = pd.DataFrame(0, index=pd.Index(order, name="label"), columns=pd.Index(order, name="other"))
-    for _sid, group in df.groupby("sentence_id"):
-        for x, y in itertools.permutations(group["label"].tolist(), 2):
-            confusion.loc[x, y] += 1
-
-    multi = df.groupby("sentence_id")["label"].nunique()
-    disputed = df[df["sentence_id"].isin(multi[multi > 1].index)]
-    disagreements = (
-        disputed.assign(vote=disputed["annotator"] + "=" + disputed["label"])
-        .groupby("sentence_id", sort=True)
-        .agg(
-            text=("text", "first") if "text" in disputed.columns else ("label", lambda s: None),
-            labels=("label", lambda s: " ".join(sorted(set(s)))),
-            votes=("vote", lambda s: " ".join(sorted(s))),
-        )
-        .reset_index()
+    alpha, per_label, matrix, names = _alphas(df, order)
+    pairs = pooled_pairs(df)  # every ordered pair of two annotators' labels on one sentence
+    confusion = (
+        pd.crosstab(pairs["label"], pairs["other"])
+        .reindex(index=order, columns=order, fill_value=0)
+        .rename_axis(index="label", columns="other")
+        .astype(int)
     )
     return Agreement(
         alpha=alpha,
         alpha_per_label=per_label,
-        kappa=kappa_df,
+        kappa=_pair_kappas(matrix, names, order),
         confusion=confusion,
-        disagreements=disagreements,
-        annotators=int(wide.shape[0]),
-        sentences=int(wide.shape[1]),
+        disagreements=_disagreements(df),
+        annotators=len(names),
+        sentences=matrix.shape[1],
         annotations=len(df),
         per_annotator=per_annotator(rows, label_order=order, skipped=skipped),
         by_version=by_version(df, order),

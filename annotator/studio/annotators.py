@@ -77,7 +77,7 @@ def _prepare(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     return df.drop_duplicates(subset=["sentence_id", "annotator"], keep="last"), counts
 
 
-def _pooled_pairs(df: pd.DataFrame) -> pd.DataFrame:
+def pooled_pairs(df: pd.DataFrame) -> pd.DataFrame:
     """Every ordered pair of labels two different annotators gave the same sentence: columns ``annotator`` (whose
     label is ``label``) and ``other`` (the other annotator's label)."""
     left = df[["sentence_id", "annotator", "label"]]
@@ -154,7 +154,7 @@ def per_annotator(
         if column in df.columns:
             found |= set(df[column].dropna())
     order += sorted(found - set(order))
-    pairs = _pooled_pairs(df)
+    pairs = pooled_pairs(df)
     out = [
         _figures(str(name), group, pairs[pairs["annotator"] == name], order)
         | {
