@@ -18,7 +18,8 @@ from annotator.studio.agreement import agreement, by_version, summary
 from annotator.studio.annotators import ANNOTATOR_COLUMNS, per_annotator, records
 
 LABELS = ["attributed", "unverified", "contested"]
-SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "schemas" / "annotators.schema.json").read_text("utf-8"))
+REPO = Path(__file__).resolve().parents[2]
+SCHEMA = json.loads((REPO / "schemas" / "annotators.schema.json").read_text("utf-8"))
 
 
 def noisy(seed: int, n: int = 80) -> pd.DataFrame:
@@ -186,3 +187,53 @@ def test_records_are_json_ready():
     Draft202012Validator.check_schema(SCHEMA)
     for row in rows:
         Draft202012Validator(SCHEMA).validate(row)
+
+
+@pytest.mark.studio
+def test_per_annotator_figures_from_a_real_project(studio, sdk, title, cli_env, tmp_path, monkeypatch, capsys):
+    """Two real users label the same tasks through the API, with lead times; one skips a task. ``agreement --project``
+    counts the skip for that user and gives the median lead time and the pooled kappa computed here."""
+    from annotator.studio.sync import push
+    from annotator.text.split import split
+
+    rows = split([REPO / "data" / "articles" / "health-clinic-closures.txt"]).to_dict("records")
+    push(studio, rows, title=title, overlap=2)
+    project = next(p for p in sdk.projects.list(title=title) if p.title == title)
+    tasks = list(sdk.tasks.list(project=project.id, fields="task_only", include="id,data", page_size=500))[:10]
+    users = {u.email: u.id for u in sdk.users.list()}
+    carol = (
+        users.get("carol@annotator.local")
+        or sdk.users.create(username="carol", email="carol@annotator.local", password="not-a-real-secret-3").id
+    )
+    rng = random.Random(5)
+    mine, theirs, my_times, their_times = [], [], [], []
+    for i, task in enumerate(tasks):
+        a, b = rng.choice(LABELS), rng.choice(LABELS)
+        ta, tb = float(i + 1), float(2 * i + 3)
+        choice = {"from_name": "label", "to_name": "sentence", "type": "choices"}
+        sdk.annotations.create(id=task.id, result=[{**choice, "value": {"choices": [a]}}], lead_time=ta)
+        if i == 0:  # carol skips the first task
+            sdk.annotations.create(id=task.id, result=[], was_cancelled=True, completed_by=carol)
+            my_times.append(ta)
+            continue
+        sdk.annotations.create(
+            id=task.id, result=[{**choice, "value": {"choices": [b]}}], lead_time=tb, completed_by=carol
+        )
+        mine.append(a)
+        theirs.append(b)
+        my_times.append(ta)
+        their_times.append(tb)
+    monkeypatch.setenv("LABEL_STUDIO_URL", cli_env["LABEL_STUDIO_URL"])
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", cli_env["LABEL_STUDIO_API_KEY"])
+    out = tmp_path / "annotators.jsonl"
+    assert run(["agreement", "--project", title, "--annotators", str(out)]) == 0
+    capsys.readouterr()
+    table = {r["annotator"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    admin, other = table["admin@annotator.local"], table["carol@annotator.local"]
+    assert (admin["skipped"], other["skipped"]) == (0, 1)
+    assert (admin["annotations"], other["annotations"]) == (10, 9)
+    assert admin["pairs"] == other["pairs"] == 9
+    assert admin["kappa_others"] == pytest.approx(cohen_kappa_score(mine, theirs, labels=LABELS), abs=1e-12)
+    assert sorted(my_times) == [float(t) for t in range(1, 11)] and admin["median_lead_time"] == 5.5
+    assert sorted(their_times) == [float(t) for t in range(5, 22, 2)] and other["median_lead_time"] == 13.0
+    assert admin["predicted"] == 0 and admin["model_agreement"] is None  # pushed without a model
