@@ -271,7 +271,7 @@ def annotation_rows(
             if ann.get("was_cancelled"):
                 report.cancelled += 1
                 report.skipped_ids.append(int(ann.get("id", 0)))
-                report.skipped_by[_user(ann.get("completed_by"), users)] += 1
+                report.skipped_by[annotator_of(ann.get("completed_by"), users)] += 1
                 continue
             result = ann.get("result") or []
             label = choice_of(result)
