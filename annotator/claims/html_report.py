@@ -3,9 +3,10 @@ table also as CSV, and a ClaimReview-style JSON export of the contested claims.
 
 Sections: the label mix per article (an inline SVG chart, with the share of claims resting on anonymous sources),
 the source ledger (a sortable, filterable table), claim drift (pairs side by side with the changes highlighted) and
-the contested claims (whose claim, who contests it). Files written for ``-o report.html``: ``report.html``,
-``report.label_mix.csv``, ``report.ledger.csv``, ``report.drift.csv``, ``report.contested.csv`` and
-``report.claimreview.json`` (``schemas/claimreview.schema.json``), all or nothing.
+the contested claims (whose claim, who contests it), and with per-annotation labels the annotation figures
+(:mod:`annotator.claims.annotation`). Files written for ``-o report.html``: ``report.html``, ``report.label_mix.csv``,
+``report.ledger.csv``, ``report.drift.csv``, ``report.contested.csv`` (and ``report.annotators.csv`` with the
+Annotation section) and ``report.claimreview.json`` (``schemas/claimreview.schema.json``), all or nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 
 from annotator import __version__
 from annotator.attribution.sources import SentenceSources
+from annotator.claims.annotation import ANNOTATORS_TABLE, AnnotationFigures, section, table_rows
 from annotator.claims.articles import Corpus
 from annotator.claims.claimreview import claimreview, contested_rows
 from annotator.claims.ledger import LedgerResult, label_names
@@ -65,13 +67,22 @@ def colours() -> dict[str, str]:
 
 
 def build_report(
-    corpus: Corpus, ledger: LedgerResult, drift: Sequence[Row], *, origin: str, title: str = "Sources and claim drift"
+    corpus: Corpus,
+    ledger: LedgerResult,
+    drift: Sequence[Row],
+    *,
+    origin: str,
+    title: str = "Sources and claim drift",
+    annotation: AnnotationFigures | None = None,
 ) -> Report:
     """Everything the report shows, from the corpus, its ledger and its drift rows. ``origin`` says where the labels
-    came from (shown on the page)."""
+    came from (shown on the page). ``annotation`` (the agreement figures of per-annotation labels) adds the
+    Annotation section and its table (:mod:`annotator.claims.annotation`)."""
     names = label_names()
     contested = contested_rows(corpus, ledger)
     tables, columns = _tables(ledger, drift, contested, names)
+    if annotation is not None:
+        tables[ANNOTATORS_TABLE], columns[ANNOTATORS_TABLE] = table_rows(annotation)
     review = claimreview(corpus, contested)
     n_labelled = sum(p["n_sentences"] for p in ledger.profiles)
     stats = [
@@ -96,6 +107,8 @@ def build_report(
         ledger=_ledger_table(ledger.ledger, names),
         drift=_drift(drift),
         contested=_contested_html(contested),
+        annotation_nav='<a href="#annotation">Annotation</a>' if annotation is not None else "",
+        annotation=_annotation(annotation),
         files=_FILES,
     )
     return Report(page, tables, columns, review)
@@ -104,23 +117,33 @@ def build_report(
 def write_report(report: Report, path: str | Path, *, csv_raw: bool = False) -> list[Path]:
     """Write the page, one CSV per table and the ClaimReview JSON next to it, all or nothing; the paths written.
 
-    The six files are written to a temporary directory beside the page and renamed into place only once all are
-    complete, the page last (:func:`annotator.io.atomic.atomic_files`): a failure before that leaves the previous
-    report whole. CSV cells that a spreadsheet would run as a formula are escaped
-    (:func:`annotator.io.write.escape_cell`) unless ``csv_raw``."""
+    The files (six, seven with the Annotation section's table) are written to a temporary directory beside the page
+    and renamed into place only once all are complete, the page last (:func:`annotator.io.atomic.atomic_files`): a
+    failure before that leaves the previous report whole. CSV cells that a spreadsheet would run as a formula are
+    escaped (:func:`annotator.io.write.escape_cell`) unless ``csv_raw``."""
     target = Path(path)
     stem = target.with_suffix("")
-    outputs = {name: stem.with_name(f"{stem.name}.{name}.csv") for name in TABLES}
+    outputs = {name: stem.with_name(f"{stem.name}.{name}.csv") for name in report.tables}
     review_path = stem.with_name(f"{stem.name}.claimreview.json")
     written = [*outputs.values(), review_path]
     files = " · ".join(f"<code>{_e(p.name)}</code>" for p in [target, *written])
     with atomic_files([*written, target]) as tmps:
-        for name, tmp in zip(TABLES, tmps, strict=False):
+        for name, tmp in zip(report.tables, tmps, strict=False):
             tmp.write_text(_csv(report.tables[name], report.columns[name], escape=not csv_raw), encoding="utf-8")
         review = json.dumps(report.claimreview, ensure_ascii=False, indent=2) + "\n"
-        tmps[len(TABLES)].write_text(review, encoding="utf-8")
+        tmps[len(report.tables)].write_text(review, encoding="utf-8")
         tmps[-1].write_text(report.html.replace(_FILES, files, 1), encoding="utf-8")
     return [target, *written]
+
+
+def _annotation(figures: AnnotationFigures | None) -> str:
+    if figures is None:
+        return ""
+    return (
+        '<section id="annotation"><h2>Annotation</h2><p class="lead">How the annotators of the pulled labels agree '
+        "with each other, with the reviewed decision, with the model and with gold tasks.</p>"
+        f"{section(figures, colours=colours())}</section>\n"
+    )
 
 
 def _e(text: object) -> str:

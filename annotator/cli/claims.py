@@ -116,6 +116,23 @@ def _labels(corpus: Corpus, labels_paths: tuple[str, ...], model_dir: str | None
     return labels_from_model(corpus, model), f"labels from model {model.model_version}"
 
 
+def _annotation(labels_paths: tuple[str, ...]) -> Any:
+    """The agreement figures of the per-annotation rows (files with an ``annotator`` column) among ``labels_paths``;
+    None when there are none (``--resolved`` output, or labels from the model)."""
+    from annotator.cli.studio import _read_labels
+    from annotator.io.labelled import expand
+
+    frames = [_read_labels(str(path)) for path in expand(labels_paths)]
+    frames = [f for f in frames if "annotator" in f.columns and f["annotator"].notna().any()]
+    if not frames:
+        return None
+    import pandas as pd
+
+    from annotator.studio.agreement import agreement
+
+    return agreement(pd.concat(frames, ignore_index=True))
+
+
 def _echo_error(err: Exception) -> None:
     click.echo(f"error: {err}", err=True)
 
@@ -184,13 +201,17 @@ def report(
     stdin_format: str | None,
     **kwargs: Any,
 ) -> None:
-    """Write a self-contained HTML report: label mix, source ledger, claim drift, contested claims.
+    """Write a self-contained HTML report: label mix, source ledger, claim drift, contested claims, and
+    with per-annotation --labels the annotation figures.
 
     One static page (inline CSS, JS and SVG: nothing is fetched when it is opened): the label mix per
     article as a chart, the ledger as a sortable table, drift pairs side by side with the changes
     highlighted, and the contested claims with who contests them. Every table is also written as CSV next
     to it (NAME.label_mix.csv, NAME.ledger.csv, NAME.drift.csv, NAME.contested.csv), with a ClaimReview-style
-    JSON export of the contested claims (NAME.claimreview.json, schemas/claimreview.schema.json).
+    JSON export of the contested claims (NAME.claimreview.json, schemas/claimreview.schema.json). When
+    --labels holds `annotator pull` rows of several annotations (not --resolved), an Annotation section
+    shows the per-annotator figures of `annotator agreement` (NAME.annotators.csv), the confusion between
+    annotators, kappa per pair and alpha per label over guideline versions.
 
     Example: annotator report data/articles ../shared/seeds -o out/report.html
     """
@@ -203,10 +224,17 @@ def report(
         finish(read_report, "no report written")
         return
     sentence_labels, origin = _labels(corpus, labels_paths, model_dir)
-    page = build_report(corpus, build(corpus, sentence_labels), drift_rows(corpus), origin=origin, title=title)
+    annotation = _annotation(labels_paths)
+    page = build_report(
+        corpus, build(corpus, sentence_labels), drift_rows(corpus), origin=origin, title=title, annotation=annotation
+    )
     written = write_report(page, output, csv_raw=csv_raw)
     csvs = sum(1 for p in written if p.suffix == ".csv")
-    finish(read_report, f"{output} written, with {csvs} CSV tables and a ClaimReview export next to it ({origin})")
+    section = f", an Annotation section ({annotation.annotators} annotators)" if annotation is not None else ""
+    finish(
+        read_report,
+        f"{output} written{section}, with {csvs} CSV tables and a ClaimReview export next to it ({origin})",
+    )
 
 
 # declared types: annotator.cli imports this module while it is itself being imported

@@ -258,45 +258,65 @@ def pull_cmd(
 @click.option("--project", "title", help="Project title (pulls its labels).")
 @click.argument("labels_file", required=False, type=click.Path(exists=True, dir_okay=False))
 @click.option("--disagreements", type=click.Path(dir_okay=False), help="Write every disagreement here (csv/jsonl).")
+@click.option(
+    "--annotators",
+    "annotators_path",
+    type=click.Path(dir_okay=False),
+    help="Write the per-annotator table here (csv/jsonl/parquet; schemas/annotators.schema.json).",
+)
 @csv_raw_option
 @connection_options
 def agreement_cmd(
     title: str | None,
     labels_file: str | None,
     disagreements: str | None,
+    annotators_path: str | None,
     csv_raw: bool,
     url: str | None,
     token: str | None,
 ) -> None:
-    """Agreement between annotators: Krippendorff's alpha overall and per label, Cohen's kappa per
-    pair, the confusion between annotators, and the sentences to adjudicate.
+    """Agreement between annotators: Krippendorff's alpha overall, per label and per guideline version,
+    Cohen's kappa per pair, per-annotator quality, the confusion between annotators, and the sentences to
+    adjudicate.
 
-    Reads a project (--project) or a file written by `annotator pull` (jsonl, csv or parquet).
+    Reads a project (--project) or a file written by `annotator pull` (jsonl, csv or parquet). Per
+    annotator: annotations, skipped (with --project), kappa against the other annotators (pooled over
+    shared sentences), agreement with the reviewed decision (review_label), with the model's label shown
+    (predicted_label) and with gold tasks (gold_label), and the median lead_time; n/a where the rows lack
+    the column.
 
-    Example: annotator agreement --project "News claims" --disagreements adjudicate.csv
+    Example: annotator agreement --project "News claims" --disagreements adjudicate.csv --annotators annotators.csv
     """
     import pandas as pd
 
     from annotator.io.write import format_for, write_rows
     from annotator.studio.agreement import agreement, summary
+    from annotator.studio.annotators import ANNOTATOR_COLUMNS, ANNOTATOR_TYPES, records
 
     if bool(title) == bool(labels_file):
         raise InputError("agreement", "give either --project TITLE or a labels file, not both or neither")
+    skipped = None
     if title:
         require("label_studio_sdk", command="annotator agreement --project")
         from annotator.studio.sync import pull
 
-        rows = pd.DataFrame(pull(connect(url, token), title).rows)
+        pulled = pull(connect(url, token), title)
+        rows, skipped = pd.DataFrame(pulled.rows), dict(pulled.report.skipped_by)
     else:
         rows = _read_labels(str(labels_file))
-    result = agreement(rows)
+    result = agreement(rows, skipped=skipped)
     click.echo(summary(result, more=" (use --disagreements FILE for all)"))
     if disagreements:
         out = result.disagreements.astype(object).where(result.disagreements.notna(), None)
-        records = [{str(k): v for k, v in row.items()} for row in out.to_dict("records")]
+        records_ = [{str(k): v for k, v in row.items()} for row in out.to_dict("records")]
         columns = [str(c) for c in out.columns]
-        write_rows([records], disagreements, fmt=format_for(disagreements, None), columns=columns, csv_raw=csv_raw)
+        write_rows([records_], disagreements, fmt=format_for(disagreements, None), columns=columns, csv_raw=csv_raw)
         click.echo(f"{len(out)} disagreements written to {disagreements}", err=True)
+    if annotators_path:
+        table = records(result.per_annotator)
+        fmt = format_for(annotators_path, None)
+        write_rows([table], annotators_path, fmt=fmt, columns=ANNOTATOR_COLUMNS, csv_raw=csv_raw, types=ANNOTATOR_TYPES)
+        click.echo(f"{len(table)} annotator{'s' if len(table) != 1 else ''} written to {annotators_path}", err=True)
 
 
 def _read_labels(path: str) -> Any:

@@ -7,8 +7,9 @@ Label Studio's free edition has none of this (agreement is an Enterprise feature
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -16,8 +17,10 @@ import pandas as pd
 
 from annotator.errors import InputError
 from annotator.labels import labels
+from annotator.studio.annotators import per_annotator, pooled_pairs, table_text
 
 REQUIRED = ("sentence_id", "annotator", "label")
+_DIGITS = re.compile(r"(\d+)")
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,10 @@ class Agreement:
     the rest (label vs not label); ``kappa`` has one row per annotator pair with the number of sentences both labelled;
     ``confusion`` counts, over every pair of annotations of the same sentence by different annotators, which label met
     which (symmetric); ``disagreements`` lists each sentence with more than one label, with every annotator's label.
+    ``per_annotator`` is :func:`annotator.studio.annotators.per_annotator`'s table; ``by_version`` has one row per
+    guideline version (in version order: numbers compared as numbers), with its sentences, annotations, ``alpha`` and
+    ``alpha_<label>`` per label, computed on the annotations of the tasks pushed under that version (empty without a
+    ``guideline_version`` column).
     """
 
     alpha: float
@@ -38,13 +45,16 @@ class Agreement:
     annotators: int
     sentences: int
     annotations: int
+    per_annotator: pd.DataFrame = field(default_factory=pd.DataFrame)
+    by_version: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _check(rows: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in REQUIRED if c not in rows.columns]
     if missing:
         raise InputError("labelled rows", f"column {missing[0]!r} missing; got {list(rows.columns)}")
-    df = rows.dropna(subset=["label"])[list(REQUIRED) + (["text"] if "text" in rows.columns else [])].copy()
+    keep = [c for c in ("text", "guideline_version") if c in rows.columns]
+    df = rows.dropna(subset=["label"])[list(REQUIRED) + keep].copy()
     df["annotator"] = df["annotator"].astype(str)
     df["sentence_id"] = df["sentence_id"].astype(str)
     df["label"] = df["label"].astype(str)
@@ -87,44 +97,44 @@ def nominal_alpha(matrix: np.ndarray[Any, np.dtype[np.float64]]) -> float:
     return float(1.0 - (n - 1.0) * observed / expected)
 
 
-def agreement(rows: pd.DataFrame, *, label_order: Sequence[str] | None = None) -> Agreement:
-    """Agreement figures of labelled rows (columns ``sentence_id``, ``annotator``, ``label``; more are ignored)."""
-    from sklearn.metrics import cohen_kappa_score
-
-    df = _check(rows)
-    order = list(label_order or labels())
-    order += sorted(set(df["label"]) - set(order))
-    wide = df.pivot(index="annotator", columns="sentence_id", values="label")
+def _alphas(
+    df: pd.DataFrame, order: Sequence[str]
+) -> tuple[float, dict[str, float], np.ndarray[Any, np.dtype[np.float64]], list[str]]:
+    """Alpha over all labels, alpha of each label against the rest, the reliability matrix (annotators x sentences,
+    label codes: indices into ``order``) and the annotators (its rows, sorted)."""
     codes = {label: i for i, label in enumerate(order)}
-    matrix = wide.apply(lambda col: col.map(codes)).to_numpy(dtype=float)
-
-    alpha = nominal_alpha(matrix)
+    coded = df.assign(code=df["label"].map(codes).astype(float))  # codes before the pivot: one map, not one per column
+    wide = coded.pivot(index="annotator", columns="sentence_id", values="code")
+    matrix = wide.to_numpy(dtype=float)
     per_label = {}
     for label, code in codes.items():
         binary = np.where(np.isnan(matrix), np.nan, (matrix == code).astype(float))
         per_label[label] = nominal_alpha(binary)
+    return nominal_alpha(matrix), per_label, matrix, [str(a) for a in wide.index]
+
+
+def _pair_kappas(matrix: np.ndarray[Any, np.dtype[np.float64]], names: list[str], order: Sequence[str]) -> pd.DataFrame:
+    """Cohen's kappa of every pair of annotators (rows of ``matrix``) on the sentences both labelled."""
+    from sklearn.metrics import cohen_kappa_score
 
     pairs = []
-    for a, b in itertools.combinations(wide.index, 2):
-        both = wide.loc[[a, b]].dropna(axis=1)
-        n = both.shape[1]
+    for i, j in itertools.combinations(range(len(names)), 2):
+        both = ~np.isnan(matrix[i]) & ~np.isnan(matrix[j])
+        n = int(both.sum())
         kappa = float("nan")
-        if n:
-            x, y = both.loc[a].tolist(), both.loc[b].tolist()
-            # kappa is undefined (0/0) when both annotators used one and the same label throughout
-            if len(set(x) | set(y)) > 1:
-                kappa = float(cohen_kappa_score(x, y, labels=order))
-        pairs.append({"annotator_a": a, "annotator_b": b, "sentences": n, "kappa": kappa})
-    kappa_df = pd.DataFrame(pairs, columns=["annotator_a", "annotator_b", "sentences", "kappa"])
+        x, y = [order[int(c)] for c in matrix[i, both]], [order[int(c)] for c in matrix[j, both]]
+        # kappa is undefined (0/0) when both annotators used one and the same label throughout
+        if n and len(set(x) | set(y)) > 1:
+            kappa = float(cohen_kappa_score(x, y, labels=list(order)))
+        pairs.append({"annotator_a": names[i], "annotator_b": names[j], "sentences": n, "kappa": kappa})
+    return pd.DataFrame(pairs, columns=["annotator_a", "annotator_b", "sentences", "kappa"])
 
-    confusion = pd.DataFrame(0, index=pd.Index(order, name="label"), columns=pd.Index(order, name="other"))
-    for _sid, group in df.groupby("sentence_id"):
-        for x, y in itertools.permutations(group["label"].tolist(), 2):
-            confusion.loc[x, y] += 1
 
+def _disagreements(df: pd.DataFrame) -> pd.DataFrame:
+    """Each sentence with more than one label: its text, its labels and every annotator's vote."""
     multi = df.groupby("sentence_id")["label"].nunique()
     disputed = df[df["sentence_id"].isin(multi[multi > 1].index)]
-    disagreements = (
+    return (
         disputed.assign(vote=disputed["annotator"] + "=" + disputed["label"])
         .groupby("sentence_id", sort=True)
         .agg(
@@ -134,15 +144,58 @@ def agreement(rows: pd.DataFrame, *, label_order: Sequence[str] | None = None) -
         )
         .reset_index()
     )
+
+
+def _version_key(version: str) -> list[Any]:
+    """Sort key of a guideline version: "1.10" after "1.9" (numbers compared as numbers)."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in _DIGITS.split(version) if part]
+
+
+def by_version(df: pd.DataFrame, order: Sequence[str]) -> pd.DataFrame:
+    """One row per guideline version: sentences, annotations, alpha and ``alpha_<label>`` (see :class:`Agreement`)."""
+    columns = ["guideline_version", "sentences", "annotations", "alpha", *(f"alpha_{label}" for label in order)]
+    if "guideline_version" not in df.columns:
+        return pd.DataFrame(columns=columns)
+    versioned = df[df["guideline_version"].notna()].assign(
+        guideline_version=lambda d: d["guideline_version"].astype(str)
+    )
+    out = []
+    for version in sorted(set(versioned["guideline_version"]), key=_version_key):
+        part = versioned[versioned["guideline_version"] == version]
+        alpha, per_label, matrix, _names = _alphas(part, order)
+        row = {"guideline_version": version, "sentences": matrix.shape[1], "annotations": len(part), "alpha": alpha}
+        out.append(row | {f"alpha_{label}": a for label, a in per_label.items()})
+    return pd.DataFrame(out, columns=columns)
+
+
+def agreement(
+    rows: pd.DataFrame, *, label_order: Sequence[str] | None = None, skipped: Mapping[str, int] | None = None
+) -> Agreement:
+    """Agreement figures of labelled rows (columns ``sentence_id``, ``annotator``, ``label``; optional columns are
+    used by :func:`annotator.studio.annotators.per_annotator` and :func:`by_version`, more are ignored).
+    ``skipped`` counts skipped annotations per annotator, when known."""
+    df = _check(rows)
+    order = list(label_order or labels())
+    order += sorted(set(df["label"]) - set(order))
+    alpha, per_label, matrix, names = _alphas(df, order)
+    pairs = pooled_pairs(df)  # every ordered pair of two annotators' labels on one sentence
+    confusion = (
+        pd.crosstab(pairs["label"], pairs["other"])
+        .reindex(index=order, columns=order, fill_value=0)
+        .rename_axis(index="label", columns="other")
+        .astype(int)
+    )
     return Agreement(
         alpha=alpha,
         alpha_per_label=per_label,
-        kappa=kappa_df,
+        kappa=_pair_kappas(matrix, names, order),
         confusion=confusion,
-        disagreements=disagreements,
-        annotators=int(wide.shape[0]),
-        sentences=int(wide.shape[1]),
+        disagreements=_disagreements(df),
+        annotators=len(names),
+        sentences=matrix.shape[1],
         annotations=len(df),
+        per_annotator=per_annotator(rows, label_order=order, skipped=skipped),
+        by_version=by_version(df, order),
     )
 
 
@@ -167,6 +220,14 @@ def summary(result: Agreement, *, max_disagreements: int = 20, more: str = "") -
         )
     if result.kappa.empty:
         lines.append("  (fewer than two annotators)")
+    if not result.per_annotator.empty:
+        lines += ["", "per annotator (kappa against the others pooled; review, model, gold: share agreeing (n)):"]
+        lines.append(table_text(result.per_annotator))
+    if len(result.by_version) > 1:
+        lines += ["", "alpha per guideline version:"]
+        for v in result.by_version.to_dict("records"):
+            per = ", ".join(f"{label} {_fmt(v[f'alpha_{label}'])}" for label in result.alpha_per_label)
+            lines.append(f"  {v['guideline_version']}: {_fmt(v['alpha'])} on {v['sentences']} sentences ({per})")
     lines += ["", "confusion between annotators (pairs of labels on the same sentence):", result.confusion.to_string()]
     n = len(result.disagreements)
     lines += ["", f"{n} sentence{'s' if n != 1 else ''} to adjudicate" + (":" if n else "")]

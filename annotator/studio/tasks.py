@@ -174,13 +174,15 @@ def prediction_json(prediction: Prediction, text: str, *, model_version: str) ->
 
 @dataclass
 class ExportReport:
-    """What an export held besides labels: tasks, annotations, and those skipped or without a label."""
+    """What an export held besides labels: tasks, annotations, and those skipped (with who skipped them) or without a
+    label."""
 
     tasks: int = 0
     annotations: int = 0
     cancelled: int = 0
     unlabelled: int = 0
     skipped_ids: list[int] = field(default_factory=list)
+    skipped_by: Counter[str] = field(default_factory=Counter)
 
 
 def choice_of(result: Sequence[Mapping[str, Any]]) -> str | None:
@@ -269,6 +271,7 @@ def annotation_rows(
             if ann.get("was_cancelled"):
                 report.cancelled += 1
                 report.skipped_ids.append(int(ann.get("id", 0)))
+                report.skipped_by[annotator_of(ann.get("completed_by"), users)] += 1
                 continue
             result = ann.get("result") or []
             label = choice_of(result)

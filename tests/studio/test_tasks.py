@@ -193,7 +193,7 @@ def test_annotation_rows_from_an_export():
     report = ExportReport()
     rows = list(annotation_rows(tasks, users={2: "bob@x"}, model_version="v1", report=report))
     assert (report.tasks, report.annotations, report.cancelled, report.unlabelled) == (2, 4, 1, 1)
-    assert report.skipped_ids == [11]
+    assert report.skipped_ids == [11] and report.skipped_by == {"bob@x": 1}
     assert [set(r) for r in rows] == [set(ANNOTATION_COLUMNS)] * 2
     first, second = rows
     assert first["label"] == "attributed" and first["annotator"] == "ann@x"
