@@ -192,6 +192,20 @@ def evaluate_cmd(
         sys.exit(1)
 
 
+def _audit_studio(data: tuple[str, ...], title: str | None, review: bool, url: str | None, token: str | None) -> Any:
+    """The connection ``audit --project`` needs (None for files), after checking the options go together."""
+    if bool(title) == bool(data):
+        raise InputError("audit", "give either labelled files or --project TITLE, not both or neither")
+    if review and not title:
+        raise InputError("--review", "needs --project TITLE (review tasks are made from a project's tasks)")
+    if not title:
+        return None
+    from annotator.cli._util import connect, require
+
+    require("label_studio_sdk", command="annotator audit --project")
+    return connect(url, token)
+
+
 def _audit_rows(data: tuple[str, ...], title: str | None, studio: Any) -> tuple[Any, Any]:
     """The annotations to audit (one row each) and the read report (None for a project)."""
     import pandas as pd
@@ -297,16 +311,7 @@ def audit_cmd(
     from annotator.io.write import write_rows
 
     fmt = output_format(output, fmt)
-    if bool(title) == bool(data):
-        raise InputError("audit", "give either labelled files or --project TITLE, not both or neither")
-    if (review or review_title) and not title:
-        raise InputError("--review", "needs --project TITLE (review tasks are made from a project's tasks)")
-    studio = None
-    if title:
-        from annotator.cli._util import connect, require
-
-        require("label_studio_sdk", command="annotator audit --project")
-        studio = connect(url, token)
+    studio = _audit_studio(data, title, bool(review or review_title), url, token)
     rows, report = _audit_rows(data, title, studio)
     oof = out_of_fold(rows, folds=folds, seed=random_state, extra=seed_frame(seed_paths, no_seed))
     found = flagged(oof)
