@@ -50,6 +50,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/backend.py
 	$(BIN)/python benchmarks/quality.py
 	$(BIN)/python benchmarks/audit.py
+	$(BIN)/python benchmarks/agreement.py
+	$(BIN)/python benchmarks/review.py
 
 # The shipped model: trained on data/train minus the held-out topics (annotator.io.labelled.HELD_OUT_TOPICS), whose
 # metrics go on models/default/card.json. Deterministic: tests/classifier/test_training.py retrains and compares.

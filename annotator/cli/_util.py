@@ -264,3 +264,25 @@ def seed_frame(seed_paths: tuple[str, ...], no_seed: bool) -> Any:
     if no_seed:
         return None
     return read_labelled(seed_paths or [str(p) for p in seed_files()])
+
+
+def read_labels(path: str) -> Any:
+    """Labelled rows from a file `annotator pull` wrote (jsonl, csv or parquet), as a DataFrame."""
+    import pandas as pd
+
+    suffix = os.path.splitext(path)[1].lower()
+    try:
+        if suffix == ".parquet":
+            return pd.read_parquet(path)
+        if suffix == ".csv":
+            from annotator.io.write import unescape_cell
+
+            # what `pull` escaped (cells a spreadsheet would run as formulas) is read back as it was
+            frame = pd.read_csv(path)
+            for column in frame.columns:  # text columns: object (pandas 2) or str (pandas 3)
+                if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column].dtype):
+                    frame[column] = frame[column].map(unescape_cell)
+            return frame
+        return pd.read_json(path, lines=True)
+    except (ValueError, OSError) as exc:
+        raise InputError(path, f"cannot read labels ({exc})") from exc

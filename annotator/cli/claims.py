@@ -119,10 +119,10 @@ def _labels(corpus: Corpus, labels_paths: tuple[str, ...], model_dir: str | None
 def _annotation(labels_paths: tuple[str, ...]) -> Any:
     """The agreement figures of the per-annotation rows (files with an ``annotator`` column) among ``labels_paths``;
     None when there are none (``--resolved`` output, or labels from the model)."""
-    from annotator.cli.studio import _read_labels
+    from annotator.cli._util import read_labels
     from annotator.io.labelled import expand
 
-    frames = [_read_labels(str(path)) for path in expand(labels_paths)]
+    frames = [read_labels(str(path)) for path in expand(labels_paths)]
     frames = [f for f in frames if "annotator" in f.columns and f["annotator"].notna().any()]
     if not frames:
         return None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 from typing import Any
 
@@ -17,6 +16,7 @@ from annotator.cli._util import (
     finish,
     input_options,
     output_format,
+    read_labels,
     reading,
     require,
 )
@@ -303,7 +303,7 @@ def agreement_cmd(
         pulled = pull(connect(url, token), title)
         rows, skipped = pd.DataFrame(pulled.rows), dict(pulled.report.skipped_by)
     else:
-        rows = _read_labels(str(labels_file))
+        rows = read_labels(str(labels_file))
     result = agreement(rows, skipped=skipped)
     click.echo(summary(result, more=" (use --disagreements FILE for all)"))
     if disagreements:
@@ -317,26 +317,6 @@ def agreement_cmd(
         fmt = format_for(annotators_path, None)
         write_rows([table], annotators_path, fmt=fmt, columns=ANNOTATOR_COLUMNS, csv_raw=csv_raw, types=ANNOTATOR_TYPES)
         click.echo(f"{len(table)} annotator{'s' if len(table) != 1 else ''} written to {annotators_path}", err=True)
-
-
-def _read_labels(path: str) -> Any:
-    import pandas as pd
-
-    suffix = os.path.splitext(path)[1].lower()
-    try:
-        if suffix == ".parquet":
-            return pd.read_parquet(path)
-        if suffix == ".csv":
-            from annotator.io.write import unescape_cell
-
-            # what `pull` escaped (cells a spreadsheet would run as formulas) is read back as it was
-            frame = pd.read_csv(path)
-            for column in frame.select_dtypes(include="object").columns:
-                frame[column] = frame[column].map(unescape_cell)
-            return frame
-        return pd.read_json(path, lines=True)
-    except (ValueError, OSError) as exc:
-        raise InputError(path, f"cannot read labels ({exc})") from exc
 
 
 __all__ = ["agreement_cmd", "pull_cmd", "push_cmd", "studio_cmd"]
