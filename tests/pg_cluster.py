@@ -36,6 +36,8 @@ DEBIAN_BINS = "/usr/lib/postgresql/*/bin"
 SYSTEM_USER = "postgres"  # the unprivileged user Debian's package creates; the cluster's owner when we are root
 ROLE = "labelstudio"
 DATABASE = "labelstudio"
+PREFIX = "annotator-pg-"  # of the temporary folders, in the system's temporary directory
+SESSION = "session.pid"  # in the folder: the process id of the test session that started the cluster
 _VERSION = re.compile(r"/postgresql/(\d+)/")
 # a throwaway cluster: nothing is worth an fsync
 _SETTINGS = ("fsync=off", "synchronous_commit=off", "full_page_writes=off", "max_connections=50")
@@ -149,7 +151,9 @@ def start(port: int, *, host: str = "127.0.0.1") -> Cluster:
         raise RuntimeError(missing_reason() or "PostgreSQL missing")
     run_as, uid, gid = _owner()
     # not under pytest's basetemp: that is private to us (0700), and the cluster's owner may be another user
-    root = Path(tempfile.mkdtemp(prefix="annotator-pg-"))
+    stop_abandoned(binaries, run_as)
+    root = Path(tempfile.mkdtemp(prefix=PREFIX))
+    (root / SESSION).write_text(str(os.getpid()), encoding="utf-8")
     cluster = Cluster(host, port, DATABASE, ROLE, secrets.token_urlsafe(16), root, binaries, run_as)
     try:
         os.chown(root, uid, gid)
@@ -171,6 +175,32 @@ def start(port: int, *, host: str = "127.0.0.1") -> Cluster:
         stop(cluster)
         raise
     return cluster
+
+
+def stop_abandoned(binaries: Path, run_as: tuple[str, ...]) -> int:
+    """Stop and remove the clusters of test sessions that were killed before they could (their process is gone);
+    return how many. A session that ends, even with failures or Ctrl-C, stops its own."""
+    found = 0
+    for root in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
+        try:
+            pid = int((root / SESSION).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if pid == os.getpid() or _alive(pid):
+            continue
+        stop(Cluster("127.0.0.1", 0, DATABASE, ROLE, "", root, binaries, run_as))
+        found += 1
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _create_role_and_database(cluster: Cluster) -> None:

@@ -91,6 +91,7 @@ def test_push_and_pull_round_trip_through_postgres(postgres_server, postgres_clu
     assert set(pulled["annotator"]) == {postgres_server.username}
 
 
+@pytest.mark.studio  # it starts Label Studio (which stops at once)
 def test_a_wrong_postgres_password_is_one_line_and_status_1(postgres_cluster, tmp_path, monkeypatch, capsys):
     c = postgres_cluster
     monkeypatch.setenv("POSTGRE_PASSWORD", "not-the-password")
@@ -104,3 +105,26 @@ def test_a_wrong_postgres_password_is_one_line_and_status_1(postgres_cluster, tm
     assert "password authentication failed" in line and "Traceback" not in err
     assert "not-the-password" not in err and c.password not in err
     assert pg_cluster.running(c)  # the cluster the other tests use is unharmed
+
+
+def test_a_cluster_left_by_a_killed_session_is_stopped_by_the_next(postgres_cluster, tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    port = free_port()
+    code = (
+        f"import sys, time; sys.path.insert(0, {str(REPO / 'tests')!r}); import pg_cluster; "
+        f"c = pg_cluster.start({port}); print(c.root, flush=True); time.sleep(300)"
+    )
+    session = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        root = Path(session.stdout.readline().strip())  # type: ignore[union-attr]
+    finally:
+        session.send_signal(signal.SIGKILL)  # no teardown runs
+        session.wait(timeout=30)
+    left = pg_cluster.Cluster("127.0.0.1", port, "", "", "", root, postgres_cluster.bindir, postgres_cluster.run_as)
+    assert root.is_dir() and pg_cluster.running(left)
+    assert pg_cluster.stop_abandoned(postgres_cluster.bindir, postgres_cluster.run_as) == 1
+    assert not pg_cluster.running(left) and not root.exists()
+    assert pg_cluster.running(postgres_cluster)  # this session's own cluster is not abandoned
