@@ -99,16 +99,19 @@ def tab_of(page: Page, name: str) -> Locator:
     """The editor's tab (an annotation or a prediction) named ``name``. Tabs show long names shortened in the middle
     (``alice-1a@....local``); the tooltip a tab shows on hover has the whole name."""
     tabs = page.locator(".lsf-annotation-button")
-    expect(tabs.first).to_be_visible(timeout=60_000)
     title = page.locator("[class*='annotation-button__tooltipContainerTitle']")
-    seen = []
-    for i in range(tabs.count()):
-        tabs.nth(i).hover()
-        expect(title.first).to_be_visible()
-        seen.append(title.first.inner_text().strip())
-        if seen[-1] == name:
-            return tabs.nth(i)
-    raise AssertionError(f"no tab named {name!r} in the editor; tabs: {seen}")
+    deadline = time.monotonic() + 60
+    while True:  # the editor may still be drawing its tabs (or drawing them again)
+        seen = []
+        for i in range(tabs.count()):
+            tabs.nth(i).hover()
+            expect(title.first).to_be_visible()
+            seen.append(title.first.inner_text().strip())
+            if seen[-1] == name:
+                return tabs.nth(i)
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no tab named {name!r} in the editor; tabs: {seen}")
+        page.wait_for_timeout(500)
 
 
 def checked(page: Page) -> list[str]:
