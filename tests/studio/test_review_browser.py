@@ -1,8 +1,9 @@
 """A reviewer settles a disagreement in a real browser (Debian's chromium driven by Playwright), on Label Studio with
-SQLite and on PostgreSQL: two real users label the same tasks through the API with some disagreements, the review
-project holds the disagreements with each annotator's label as a prediction named by the annotator, the reviewer opens
-a review task from the Data Manager, sees both annotators' labels (each prediction's own tab), picks one with its
-hotkey and submits; the server then has the reviewer's annotation with that label.
+SQLite and on PostgreSQL: two real users label the same tasks through the API with some disagreements
+(tests/annotators.py), ``annotator review`` builds the review project, the reviewer opens a review task from the Data
+Manager, sees both annotators' labels (each annotator's prediction has its own tab) and the model's, picks one with its
+hotkey and submits; the server has the reviewer's annotation, and ``annotator pull --resolved`` returns that label
+with origin ``review``.
 
 Screenshots of every step go to test-artefacts/review-browser/<database>/ (gitignored)."""
 
@@ -14,12 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
+from annotators import Labelled, two_annotators
+from cli_run import run
 from playwright.sync_api import Locator, Page, expect, sync_playwright
 
-from annotator.labels import CHOICES_NAME, TEXT_NAME, label_set, labels
+from annotator.classifier.artefacts import load_predictor
+from annotator.labels import CHOICES_NAME, labels
 from annotator.studio.client import Studio
-from annotator.studio.sync import push
+from annotator.studio.sync import review_title_for
 from annotator.text.split import split
 
 pytestmark = [pytest.mark.studio, pytest.mark.browser]
@@ -38,50 +43,26 @@ class Disputed:
 
     review_project: int
     task_id: int
+    sentence_id: str
     text: str
     votes: dict[str, str]  # annotator email -> label
+    model_label: str | None  # the label of the model's prediction
 
 
-def choice(label: str) -> list[dict[str, Any]]:
-    return [{"from_name": CHOICES_NAME, "to_name": TEXT_NAME, "type": "choices", "value": {"choices": [label]}}]
-
-
-def two_annotators_disagree(sdk: Any, studio: Studio, title: str) -> tuple[int, dict[str, dict[str, str]]]:
-    """Push the article (overlap 2); two new real users label every task, differently on every third."""
-    rows = split([ARTICLE]).to_dict("records")
-    report = push(studio, rows, title=title, overlap=2)
-    assert report.project is not None
-    tag = uuid.uuid4().hex[:6]
-    users = [sdk.users.create(username=f"{n}-{tag}", email=f"{n}-{tag}@annotator.local") for n in ("alice", "bob")]
-    names = labels()
-    votes: dict[str, dict[str, str]] = {}
-    tasks = sorted(sdk.tasks.list(project=report.project.id, fields="task_only", include="id,data"), key=lambda t: t.id)
-    for i, task in enumerate(tasks):
-        picked = [names[i % 3], names[(i + 1) % 3] if i % 3 == 1 else names[i % 3]]
-        for user, label in zip(users, picked, strict=True):
-            sdk.annotations.create(id=task.id, result=choice(label), completed_by=user.id)
-        votes[str(task.data["sentence_id"])] = {u.email: lab for u, lab in zip(users, picked, strict=True)}
-    return report.project.id, votes
-
-
-def review_project(sdk: Any, project_id: int, title: str, votes: dict[str, dict[str, str]]) -> Disputed:
-    """The review project as `annotator review` shapes it: the disagreements, each with one prediction per annotator
-    (model_version: the annotator's email)."""
-    tasks = {str(t.data["sentence_id"]): t for t in sdk.tasks.list(project=project_id, fields="task_only")}
-    disputed = [sid for sid, v in votes.items() if len(set(v.values())) > 1]
-    assert disputed
-    review = sdk.projects.create(title=f"{title} — review", label_config=label_set().config)
-    imports = [
-        {
-            "data": {**tasks[sid].data, "review_of": project_id, "task_id": tasks[sid].id, "reason": "disagreement"},
-            "predictions": [{"model_version": who, "result": choice(lab)} for who, lab in votes[sid].items()],
-        }
-        for sid in disputed
-    ]
-    sdk.projects.import_tasks(id=review.id, request=imports)
-    first = min(sdk.tasks.list(project=review.id, fields="task_only"), key=lambda t: t.id)
-    sid = str(first.data["sentence_id"])
-    return Disputed(review.id, first.id, str(first.data["text"]), votes[sid])
+def disputed_task(sdk: Any, labelled: Labelled) -> Disputed:
+    """The first task of the review project whose sentence two annotators (not the admin) labelled differently."""
+    name = review_title_for(labelled.title)
+    (review,) = [p for p in sdk.projects.list(title=name) if p.title == name]
+    for task in sorted(sdk.tasks.list(project=review.id, fields="all"), key=lambda t: t.id):
+        sid = str(task.data["sentence_id"])
+        votes = labelled.votes[sid]
+        if len(votes) == 2 and len(set(votes.values())) == 2:
+            predictions = [p if isinstance(p, dict) else p.dict() for p in task.predictions or []]
+            model = [p for p in predictions if p["model_version"] not in votes]
+            assert len(model) == 1, [p["model_version"] for p in predictions]
+            said = [r["value"]["choices"][0] for r in model[0]["result"] if r["from_name"] == CHOICES_NAME]
+            return Disputed(review.id, int(task.id), sid, str(task.data["text"]), votes, (said or [None])[0])
+    raise AssertionError(f"no review task of two disagreeing annotators in {review.title!r}")
 
 
 # -- the browser --------------------------------------------------------------------------------------------------
@@ -119,7 +100,9 @@ def checked(page: Page) -> list[str]:
     return [label for label in labels() if page.get_by_role("checkbox", name=label).is_checked()]
 
 
-def settle_in_browser(server: Any, chromium: dict[str, object], disputed: Disputed, shots: Path, title: str) -> str:
+def settle_in_browser(
+    server: Any, chromium: dict[str, object], disputed: Disputed, shots: Path, title: str, model_version: str
+) -> str:
     """Open the review task, look at each annotator's tab, pick with its hotkey an annotator's label that the
     reviewer's own (pre-filled) annotation does not show yet, submit; return that label."""
     shots.mkdir(parents=True, exist_ok=True)
@@ -142,6 +125,12 @@ def settle_in_browser(server: Any, chromium: dict[str, object], disputed: Disput
                 expect(page.get_by_role("checkbox", name=label)).to_be_checked()
                 assert checked(page) == [label], (who, checked(page))
                 page.screenshot(path=str(shots / f"{n}-label-of-{who.split('@')[0]}.png"))
+            tab_of(page, model_version).locator(".lsf-annotation-button__main").click()  # and the model's
+            assert checked(page) == [disputed.model_label]
+            page.screenshot(path=str(shots / "4-label-of-the-model.png"))
+            page.get_by_text("Compare All", exact=True).click()  # the annotations and predictions side by side
+            expect(page.get_by_role("checkbox", name=labels()[0])).to_have_count(len(disputed.votes) + 2)
+            page.screenshot(path=str(shots / "5-compare-all.png"))
             # the reviewer's own annotation (the tab named by the logged-in user), pre-filled from a prediction
             tab_of(page, server.username).locator(".lsf-annotation-button__main").click()
             before = checked(page)
@@ -150,14 +139,14 @@ def settle_in_browser(server: Any, chromium: dict[str, object], disputed: Disput
             page.keyboard.press(str(labels().index(pick) + 1))
             expect(page.get_by_role("checkbox", name=pick)).to_be_checked()
             assert checked(page) == [pick], (before, pick)
-            page.screenshot(path=str(shots / "4-reviewer-picked.png"))
+            page.screenshot(path=str(shots / "6-reviewer-picked.png"))
             page.get_by_role("button", name="Submit").click()
             wait_for_annotation(server, disputed.task_id)
             # opened again, the task shows the reviewer's submitted annotation with the label picked
             page.goto(f"{server.url}/projects/{disputed.review_project}/data?task={disputed.task_id}")
             expect(editor.get_by_text(disputed.text, exact=True).first).to_be_visible(timeout=60_000)
             expect(page.get_by_role("checkbox", name=pick)).to_be_checked()
-            page.screenshot(path=str(shots / "5-submitted-and-reopened.png"))
+            page.screenshot(path=str(shots / "7-submitted-and-reopened.png"))
         finally:
             browser.close()
     return pick
@@ -174,20 +163,39 @@ def wait_for_annotation(server: Any, task_id: int, timeout: float = 30) -> None:
 
 
 @pytest.mark.parametrize(("server_fixture", "database"), SERVERS)
-def test_a_reviewer_settles_a_disagreement_in_the_browser(server_fixture, database, request, chromium):
+def test_a_reviewer_settles_a_disagreement_in_the_browser(
+    server_fixture, database, request, chromium, monkeypatch, tmp_path
+):
     from label_studio_sdk.client import LabelStudio
 
     server = request.getfixturevalue(server_fixture)
+    monkeypatch.setenv("LABEL_STUDIO_URL", server.url)  # for the in-process `annotator` of cli_run
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", server.token)
     sdk = LabelStudio(base_url=server.url, api_key=server.token, timeout=300)
-    studio = Studio(server.url, server.token)
     title = f"review {uuid.uuid4().hex[:8]}"
-    project_id, votes = two_annotators_disagree(sdk, studio, title)
-    disputed = review_project(sdk, project_id, title, votes)
+    labelled = two_annotators(sdk, Studio(server.url, server.token), title, split([ARTICLE]).to_dict("records"))
+    assert run(["review", "--project", title]) == 0  # with the shipped model's prediction on every review task
+    disputed = disputed_task(sdk, labelled)
+    assert resolved(title, tmp_path).loc[disputed.sentence_id, ["label", "origin"]].tolist() == [None, "tie"]
 
-    pick = settle_in_browser(server, chromium, disputed, SHOTS / database, title)
+    model = load_predictor(None).model_version
+    pick = settle_in_browser(server, chromium, disputed, SHOTS / database, title, model)
 
     (decision,) = sdk.tasks.get(id=disputed.task_id).annotations
     decision = decision if isinstance(decision, dict) else decision.dict()
     assert [r["value"]["choices"] for r in decision["result"] if r["from_name"] == CHOICES_NAME] == [[pick]]
     by = decision["completed_by"]  # the user, expanded, in this API's answer (an id elsewhere)
     assert (by["id"] if isinstance(by, dict) else by) == sdk.users.whoami().id and not decision.get("was_cancelled")
+
+    after = resolved(title, tmp_path)
+    assert after.loc[disputed.sentence_id, ["label", "origin"]].tolist() == [pick, "review"]
+    # the other sentences keep their annotators' labels: nobody else reviewed anything
+    others = after.drop(index=disputed.sentence_id)
+    assert set(others["origin"]) <= {"unanimous", "majority", "tie"} and len(others) == len(labelled.votes) - 1
+
+
+def resolved(title: str, folder: Path) -> pd.DataFrame:
+    """``annotator pull --project TITLE --resolved``, by sentence id."""
+    out = folder / f"resolved-{uuid.uuid4().hex[:6]}.jsonl"
+    assert run(["pull", "--project", title, "--resolved", "-o", str(out)]) == 0
+    return pd.read_json(out, lines=True, dtype=False).set_index("sentence_id").replace({float("nan"): None})
