@@ -11,6 +11,7 @@ still runs its own server process on its own copy.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -31,6 +32,7 @@ import pytest
 
 # tests/ on sys.path, so that the tests (imported with --import-mode=importlib) can `import shared_data`
 sys.path.append(str(Path(__file__).resolve().parent))
+import pg_cluster
 import shared_data
 
 REPO = Path(__file__).resolve().parents[1]
@@ -44,6 +46,7 @@ ANNOTATOR = str(Path(sys.executable).parent / "annotator")
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{shared_data.MARKER}(reason): a parameter for shared data that is missing")
+    config.addinivalue_line("markers", "postgres: needs PostgreSQL (a throwaway cluster, tests/pg_cluster.py)")
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -85,6 +88,7 @@ class Server:
     username: str
     password: str
     data_dir: Path
+    pid: int | None = None  # of the `annotator studio` process
 
 
 def _template() -> Path:
@@ -106,7 +110,8 @@ def _template() -> Path:
 # Markers that follow from the fixtures a test asks for, directly or through another fixture, so that they cannot be
 # forgotten: a real Label Studio (the template is built by starting one once) is `studio`; annotator's model trained
 # on data/train (``model_dir``, several seconds of training per session) is `slow`.
-STUDIO_FIXTURES = frozenset({"studio_server", "studio_template"})
+STUDIO_FIXTURES = frozenset({"studio_server", "studio_template", "postgres_server"})
+POSTGRES_FIXTURES = frozenset({"postgres_cluster", "postgres_server"})
 SLOW_FIXTURES = frozenset({"model_dir"})
 
 
@@ -117,6 +122,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.studio)
         if used & SLOW_FIXTURES:
             item.add_marker(pytest.mark.slow)
+        if used & POSTGRES_FIXTURES:
+            item.add_marker(pytest.mark.postgres)
 
 
 @pytest.fixture(scope="session")
@@ -129,29 +136,74 @@ def studio_template() -> Path:
 def studio_server(tmp_path_factory: pytest.TempPathFactory, studio_template: Path) -> Iterator[Server]:
     """``annotator studio`` on a free port, on a copy of the template; stopped with SIGINT (Ctrl-C) at the end,
     which must end it cleanly (exit status 0, port closed)."""
-    from annotator.studio.local import free_port, healthy
-
     data_dir = tmp_path_factory.mktemp("studio") / "data"
     shutil.copytree(studio_template, data_dir, ignore=shutil.ignore_patterns("*.log", "*.pid"))
-    creds = json.loads((data_dir / "credentials.json").read_text(encoding="utf-8"))
+    log = tmp_path_factory.getbasetemp() / "annotator-studio.log"
+    with _annotator_studio([], data_dir, log, dict(os.environ), timeout=240) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def _annotator_studio(options: list[str], data_dir: Path, log_path: Path, env: dict[str, str], *, timeout: float):
+    """The real ``annotator studio --data-dir DATA_DIR OPTIONS`` on a free port, until healthy; SIGINT at the end must
+    stop it cleanly (exit status 0, port closed)."""
+    from annotator.studio.local import free_port, healthy
+
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    log = (tmp_path_factory.getbasetemp() / "annotator-studio.log").open("wb")
-    proc = subprocess.Popen(
-        [ANNOTATOR, "studio", "--port", str(port), "--data-dir", str(data_dir)], stdout=log, stderr=subprocess.STDOUT
-    )
-    deadline = time.monotonic() + 240
-    while not healthy(url):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(f"annotator studio did not come up; see {log.name} and {data_dir}/label-studio.log")
-        time.sleep(0.5)
-    yield Server(url, creds["token"], creds["username"], creds["password"], data_dir)
-    proc.send_signal(signal.SIGINT)
-    status = proc.wait(timeout=60)
-    log.close()
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [ANNOTATOR, "studio", "--port", str(port), "--data-dir", str(data_dir), *options],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        deadline = time.monotonic() + timeout
+        while not healthy(url):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError(f"annotator studio did not come up; see {log.name} and {data_dir}/label-studio.log")
+            time.sleep(0.5)
+        creds = json.loads((data_dir / "credentials.json").read_text(encoding="utf-8"))
+        try:
+            yield Server(url, creds["token"], creds["username"], creds["password"], data_dir, proc.pid)
+        finally:
+            proc.send_signal(signal.SIGINT)
+            status = proc.wait(timeout=60)
     assert status == 0, f"annotator studio exited with {status} on Ctrl-C"
     assert not healthy(url), "Label Studio still answers after annotator studio stopped"
+
+
+# -- PostgreSQL: a throwaway cluster (tests/pg_cluster.py) and `annotator studio --postgres-*` on it -----------------
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[pg_cluster.Cluster]:
+    """A throwaway PostgreSQL cluster on a free loopback port, stopped and removed at the end of the session; skipped
+    when PostgreSQL is not installed (failed under ``ANNOTATOR_REQUIRE_POSTGRES=1``)."""
+    from annotator.studio.local import free_port
+
+    pg_cluster.need()
+    cluster = pg_cluster.start(free_port())
+    try:
+        yield cluster
+    finally:
+        pg_cluster.stop(cluster)
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory, postgres_cluster: pg_cluster.Cluster) -> Iterator[Server]:
+    """``annotator studio --postgres-*`` on the throwaway cluster (the password in ``POSTGRE_PASSWORD``, never on the
+    command line). Label Studio migrates the empty database first: about half a minute, up to a few on a busy
+    machine."""
+    c = postgres_cluster
+    options = ["--postgres-host", c.host, "--postgres-port", str(c.port), "--postgres-db", c.database]
+    options += ["--postgres-user", c.user]
+    env = {**os.environ, "POSTGRE_PASSWORD": c.password}
+    data_dir = tmp_path_factory.mktemp("studio-postgres") / "data"
+    log = tmp_path_factory.getbasetemp() / "annotator-studio-postgres.log"
+    with _annotator_studio(options, data_dir, log, env, timeout=420) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -136,6 +137,8 @@ def _label_studio() -> str:
     return found
 
 
+# `django.db.utils.OperationalError: connection failed: ... password authentication failed for user "x"`
+_EXCEPTION_LINE = re.compile(r"^(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception): .+$", re.MULTILINE)
 _RESET_SIGINT = (
     "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])"
 )
@@ -151,6 +154,19 @@ def healthy(url: str, timeout: float = 2.0) -> bool:
             return int(response.status) == 200
     except (urllib.error.URLError, OSError):
         return False
+
+
+def last_error(log_path: Path, since: int = 0) -> str | None:
+    """The last exception line (``module.Error: message``) of a Label Studio log after byte ``since`` (where this
+    start began writing), e.g. why it could not reach its database; None when there is none."""
+    try:
+        with log_path.open("rb") as fh:
+            fh.seek(max(since, log_path.stat().st_size - 64_000))
+            tail = fh.read().decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    found = _EXCEPTION_LINE.findall(tail)
+    return " ".join(found[-1].split())[:300] if found else None
 
 
 class LocalStudio:
@@ -221,6 +237,7 @@ class LocalStudio:
             raise StudioError(f"something already answers on {self.url}")
         make_private(self.data_dir)
         log = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
+        log_start = os.fstat(log).st_size  # the log is kept across starts: this start's lines begin here
         try:
             self.process = subprocess.Popen(
                 self.command(),
@@ -240,7 +257,11 @@ class LocalStudio:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise StudioError(f"Label Studio exited with status {self.process.returncode}; see {self.log_path}")
+                why = last_error(self.log_path, log_start)
+                raise StudioError(
+                    f"Label Studio exited with status {self.process.returncode}{f' ({why})' if why else ''}; "
+                    f"see {self.log_path}"
+                )
             if healthy(self.url):
                 return self
             time.sleep(0.5)

@@ -183,3 +183,19 @@ def test_a_url_import_cannot_read_a_local_address(studio_server, sdk, title, tmp
     assert answer.status_code >= 400, answer.text
     assert "internal-secret-4711" not in answer.text
     assert sdk.projects.get(id=project.id).task_number in (0, None)
+
+
+def test_a_failed_start_names_the_last_error_of_its_own_log_lines(tmp_path: Path) -> None:
+    from annotator.studio.local import last_error
+
+    log = tmp_path / "label-studio.log"
+    log.write_text("Traceback (most recent call last):\nValueError: from an earlier start\n", encoding="utf-8")
+    since = log.stat().st_size
+    assert last_error(log, since) is None
+    with log.open("a", encoding="utf-8") as fh:
+        fh.write('  File "x.py", line 1\ndjango.db.utils.OperationalError: connection failed: password authentication'
+                 ' failed for user "labelstudio"\n  more context\n')  # fmt: skip
+    assert last_error(log, since) == (
+        'django.db.utils.OperationalError: connection failed: password authentication failed for user "labelstudio"'
+    )
+    assert last_error(log) == last_error(log, since) and last_error(tmp_path / "missing.log") is None
