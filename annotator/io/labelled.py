@@ -119,11 +119,13 @@ def _parquet_records(path: Path) -> Iterator[tuple[str, Any]]:
     except ValueError as exc:  # pyarrow's ArrowInvalid: not a Parquet file
         raise InputError(str(path), f"cannot read ({exc})") from exc
     for n, rec in enumerate(frame.to_dict(orient="records"), start=1):
-        yield f"row {n} of {path}", rec
+        # a list column (a span) reads as numpy arrays, numbers as numpy scalars: plain Python, as JSON gives them
+        yield f"row {n} of {path}", {k: v.tolist() if hasattr(v, "tolist") else v for k, v in rec.items()}
 
 
 def _missing(value: Any) -> bool:
-    return value is None or value == "" or (isinstance(value, float) and math.isnan(value))
+    """None, "", NaN: a field left empty (a span read from Parquet is an array, never missing)."""
+    return value is None or (isinstance(value, str) and value == "") or (isinstance(value, float) and math.isnan(value))
 
 
 def _span(where: str, name: str, value: Any, text: str) -> list[int] | None:

@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from annotator.io.labelled import (
     ANNOTATION_COLUMNS,
@@ -65,11 +64,6 @@ def test_jsonl_and_csv_give_the_same_table(tmp_path: Path) -> None:
     same_table(read_labelled([tmp_path / "rows.csv"]), from_jsonl)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="known bug: a Parquet span column reads as numpy arrays, and _missing() compares an array with ''",
-)
 def test_parquet_gives_the_same_table(tmp_path: Path) -> None:
     pd.DataFrame(ROWS).to_parquet(tmp_path / "rows.parquet")
     same_table(read_labelled([tmp_path / "rows.parquet"]), read_labelled([write_jsonl(tmp_path / "r.jsonl", ROWS)]))
