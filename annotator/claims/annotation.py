@@ -81,7 +81,7 @@ def _cell(value: Any, text: str) -> str:
 
 def _table(table: pd.DataFrame) -> str:
     head = ["Annotator", "Annotations", "Skipped", "Kappa others (pairs)", "Review agrees", "Kappa review",
-            "Model agrees", "Kappa model", "Gold correct", "Median s"]  # fmt: skip
+            "Model agrees", "Kappa model", "Gold correct", "Median seconds per task"]  # fmt: skip
     number = ' data-type="number"'
     ths = "".join(f'<th{"" if i == 0 else number} scope="col">{_e(h)}</th>' for i, h in enumerate(head))
     body = []
