@@ -25,7 +25,6 @@ import json
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,7 +35,7 @@ from typing import Any
 sys.path.append(str(Path(__file__).resolve().parent))  # benchmarks/studio.py
 sys.path.append(str(Path(__file__).resolve().parents[1] / "tests"))  # for shared_data: where ../shared lives
 import shared_data
-from studio import TEMPLATE, client, peak_rss_mib, sentence_rows
+from studio import TEMPLATE, client, peak_rss_mib, run_script_step, sentence_rows
 
 IMPORT_BATCH = 5000
 
@@ -120,16 +119,7 @@ def step(name: str, url: str, token: str, title: str) -> dict[str, Any]:
 
 
 def run_step(name: str, url: str, token: str, title: str) -> dict[str, Any]:
-    proc = subprocess.run(
-        [sys.executable, __file__, "--step", name, "--url", url, "--title", title],
-        env={**os.environ, "LABEL_STUDIO_API_KEY": token},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        raise SystemExit(f"step {name} failed:\n{proc.stderr[-3000:]}")
-    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+    return run_script_step(__file__, token, ["--step", name, "--url", url, "--title", title])
 
 
 def measure(url: str, token: str, n: int, disagree: float) -> None:

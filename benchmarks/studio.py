@@ -142,30 +142,24 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_step(name: str, url: str, token: str, n: int, batch_size: int, title: str) -> dict[str, Any]:
+def run_script_step(script: str, token: str, argv: list[str]) -> dict[str, Any]:
+    """Run ``script --step ...`` in a process of its own (its peak memory its own), the API token in its environment
+    only; the JSON object on its last line of output."""
     proc = subprocess.run(
-        [
-            sys.executable,
-            __file__,
-            "--step",
-            name,
-            "--url",
-            url,
-            "--n",
-            str(n),
-            "--batch-size",
-            str(batch_size),
-            "--title",
-            title,
-        ],
+        [sys.executable, script, *argv],
         env={**os.environ, "LABEL_STUDIO_API_KEY": token},
         capture_output=True,
         text=True,
         check=False,
     )
     if proc.returncode != 0:
-        raise SystemExit(f"step {name} failed:\n{proc.stderr[-3000:]}")
+        raise SystemExit(f"step {argv[1] if len(argv) > 1 else argv} failed:\n{proc.stderr[-3000:]}")
     return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def run_step(name: str, url: str, token: str, n: int, batch_size: int, title: str) -> dict[str, Any]:
+    argv = ["--step", name, "--url", url, "--n", str(n), "--batch-size", str(batch_size), "--title", title]
+    return run_script_step(__file__, token, argv)
 
 
 def annotated_project(url: str, token: str, n: int, title: str) -> None:

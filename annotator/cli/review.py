@@ -56,13 +56,13 @@ def _flagged(studio: Any, title: str, folds: int, random_state: int) -> Any:
     """The project's annotations that confident learning flags (``annotator audit --project``)."""
     import pandas as pd
 
-    from annotator.classifier.audit import flagged, out_of_fold
+    from annotator.classifier.audit import audit
     from annotator.studio.sync import pull
 
     rows = pd.DataFrame(pull(studio, title).rows)
     if rows.empty:
         return None  # review() says the project has no annotations
-    found = flagged(out_of_fold(rows, folds=folds, seed=random_state, extra=seed_frame((), False)))
+    found = audit(rows, folds=folds, seed=random_state, extra=seed_frame((), False))
     click.echo(f"audit: {len(found)} of {len(rows)} annotations probably wrong", err=True)
     return found
 
