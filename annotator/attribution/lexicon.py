@@ -21,6 +21,8 @@ LISTS = (
     "titles",
     "negations",
     "verification_words",
+    "accusation_words",
+    "rebuttal_cues",
 )
 
 

@@ -23,12 +23,16 @@ _NEGATION_WINDOW = 3  # at most this many tokens between a negation and the veri
 class Signals(NamedTuple):
     """``quoted``: hedges and dispute cues inside quotations; ``checks`` and ``quoted_checks``: negated
     verification outside and inside quotations (kind :data:`NOT_VERIFIED`); ``anonymous``: an anonymous or
-    collective phrase outside quotations ("officials", "people familiar with the matter")."""
+    collective phrase outside quotations ("officials", "people familiar with the matter"); ``rebuttals`` and
+    ``quoted_rebuttals``: phrases that deny, doubt or correct a claim without a dispute word ("simply wrong", "a
+    fantasy", "exaggerated"; the lexicon's ``rebuttal_cues``), outside and inside quotations."""
 
     quoted: tuple[Cue, ...]
     checks: tuple[Cue, ...]
     quoted_checks: tuple[Cue, ...]
     anonymous: bool
+    rebuttals: tuple[Cue, ...] = ()
+    quoted_rebuttals: tuple[Cue, ...] = ()
 
 
 def signals(raw: RawSentence) -> Signals:
@@ -44,7 +48,12 @@ def signals(raw: RawSentence) -> Signals:
         quoted.sort(key=lambda c: c.span)
     checks, quoted_checks = _negated_verification(raw)
     anonymous = any(not inside(quotes, toks[a].start, toks[b].end) for a, b in matches.get("anonymous_sources", ()))
-    return Signals(tuple(quoted), checks, quoted_checks, anonymous)
+    rebuttals: list[Cue] = []
+    quoted_rebuttals: list[Cue] = []
+    for a, b in matches.get("rebuttal_cues", ()):
+        s, e = toks[a].start, toks[b].end
+        (quoted_rebuttals if inside(quotes, s, e) else rebuttals).append(Cue((s, e), text[s:e], DISPUTE))
+    return Signals(tuple(quoted), checks, quoted_checks, anonymous, tuple(rebuttals), tuple(quoted_rebuttals))
 
 
 def _negated_verification(raw: RawSentence) -> tuple[tuple[Cue, ...], tuple[Cue, ...]]:

@@ -66,6 +66,8 @@ _TRAIT_OF_FEATURE = {
     "continues_unknown": "continued_quote",
     "dispute": "dispute_cue",
     "dispute_quoted": "dispute_cue_quoted",
+    "rebuttal": "dispute_cue",  # a rebuttal phrase ("simply wrong", "a fantasy") is a dispute cue for a reader
+    "rebuttal_quoted": "dispute_cue_quoted",
     "not_verified": "not_verified",
     "hedge": "hedge",
     "source_named": "source_named",

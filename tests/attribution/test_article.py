@@ -33,7 +33,7 @@ def sources(a: SentenceAnalysis) -> list[str]:
 
 
 def test_version_and_feature_names():
-    assert ANALYSER_VERSION == "2"
+    assert ANALYSER_VERSION == "3"
     assert len(set(FEATURES)) == len(FEATURES)
     (a,) = analyse_article(["The ferry left on time."])
     assert len(a.features) == len(FEATURES) and on(a) == {"no_cue"}
@@ -266,3 +266,58 @@ def test_merged_joins_overlapping_spans_in_order():
     assert merged(set()) == ()
     assert merged({(10, 20), (0, 5), (12, 30), (5, 8)}) == ((0, 5), (5, 8), (10, 30))
     assert merged({(3, 9), (3, 4)}) == ((3, 9),)
+
+
+# -- replies of an accused party and rebuttals without a dispute word ----------------------------------------------
+
+ACCUSATION = "A lawsuit filed by the state accuses Norvex Ltd of sending millions of unsolicited emails."
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ("Norvex said it had never sent an unsolicited message.", {"reply_of_accused", "reply_negated"}),
+        ("Norvex said it would hire 200 staff in the spring.", {"reply_of_accused"}),
+        ('"We follow every rule," said Ann Hale, a lawyer for Norvex.', {"reply_of_accused"}),
+        ('"We don\'t send spam," said Ann Hale, speaking on behalf of Norvex.', {"reply_of_accused", "reply_negated"}),
+        ("The state's attorney said the emails had not stopped.", set()),  # the accuser, not the accused
+        ("Ann Hale said the emails had not stopped.", set()),  # someone the accusation does not name
+    ],
+)
+def test_a_reply_of_the_accused_party(reply, expected):
+    _, a = analyse_article([ACCUSATION, reply])
+    assert on(a) & {"reply_of_accused", "reply_negated"} == expected
+
+
+def test_no_reply_without_an_earlier_accusation_or_alone():
+    reply = "Norvex said it had never sent an unsolicited message."
+    _, a = analyse_article(["Norvex Ltd opened an office in Leeds.", reply])
+    assert not on(a) & {"reply_of_accused", "reply_negated"}
+    (alone,) = analyse_article([reply])
+    assert not on(alone) & {"reply_of_accused", "reply_negated"}
+    # an accusation after the reply makes no reply of it
+    first, _ = analyse_article([reply, ACCUSATION])
+    assert not on(first) & {"reply_of_accused", "reply_negated"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The minister said the figures were simply wrong.", {"rebuttal"}),
+        ("“That story is a fantasy from start to finish,” the minister said.", {"rebuttal_quoted"}),
+        ("The firm said the reports of job losses were greatly exaggerated.", {"rebuttal"}),
+        ("The club will appeal against the ban, its chairman said.", {"rebuttal"}),  # and a dispute cue
+        ("The minister said she would find out what went wrong.", set()),
+        ("The court will hear the appeal in May, the registrar said.", set()),
+        ("The minister said that was actually good news for savers.", set()),
+    ],
+)
+def test_rebuttals_without_a_dispute_word(text, expected):
+    (a,) = analyse_article([text])
+    assert on(a) & {"rebuttal", "rebuttal_quoted"} == expected
+
+
+def test_a_rebuttal_shows_in_the_explanation():
+    (a,) = analyse_article(["The minister said the figures were simply wrong."])
+    _, cues = explain(a, frozenset({"rebuttal"}))
+    assert [a.text[s:e] for s, e in cues] == ["simply wrong"]

@@ -33,7 +33,7 @@ def test_dispute_and_hedge_cues_inside_quotations_are_kept(text, cue, kind):
 def test_cues_outside_quotations_are_not_quoted_cues():
     sig = signals(analyse_sentence("The mayor denied that the clerk reportedly left at noon."))
     assert sig.quoted == ()
-    assert signals(analyse_sentence("The clerk left at noon.")) == ((), (), (), False)
+    assert signals(analyse_sentence("The clerk left at noon.")) == ((), (), (), False, (), ())
 
 
 @pytest.mark.parametrize(
