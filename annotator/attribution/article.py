@@ -51,7 +51,8 @@ FEATURES: tuple[str, ...] = (
     "source_pronoun",  # ... a pronoun with no antecedent in reach
     "report_without_source",  # a reporting cue with no source found
     "anonymous_any",  # an anonymous or collective phrase anywhere outside quotations
-    "hedge",  # reportedly, allegedly, is said to, appears to... (outside quotations)
+    "hedge",  # reportedly, allegedly, is said to, appears to... (outside quotations), with no named source
+    "hedge_named",  # ... in a sentence whose reporting cue has a named source: attributed beats unverified
     "hedge_quoted",
     "dispute",  # denied, rejected, baseless, no evidence... (outside quotations)
     "dispute_quoted",  # a dispute cue inside a quotation: contested whoever says it
@@ -299,7 +300,8 @@ def _features(
         elif a.cue.kind == REPORTING:
             f[_INDEX["report_without_source"]] = 1.0
     if s.hedges:
-        f[_INDEX["hedge"]] = 1.0
+        named = any(a.cue.kind == REPORTING and source_feature(a.source) in _NAMED_FEATURES for a in s.attributions)
+        f[_INDEX["hedge_named" if named else "hedge"]] = 1.0
     for c in sig.quoted:
         f[_INDEX["dispute_quoted" if c.kind == DISPUTE else "hedge_quoted"]] = 1.0
     if sig.checks:
@@ -365,8 +367,9 @@ def explain(a: SentenceAnalysis, positive: frozenset[str]) -> tuple[tuple[Span, 
                 cues.add(att.cue.span)
             elif att.cue.span in cues:
                 sources.add(src.span)
+    hedge = "hedge_named" if a.features[_INDEX["hedge_named"]] else "hedge"
     for feature, found in (
-        ("hedge", a.sources.hedges),
+        (hedge, a.sources.hedges),
         ("not_verified", a.signals.checks),
         ("not_verified_quoted", a.signals.quoted_checks),
         ("rebuttal", a.signals.rebuttals),

@@ -70,6 +70,7 @@ _TRAIT_OF_FEATURE = {
     "rebuttal_quoted": "dispute_cue_quoted",
     "not_verified": "not_verified",
     "hedge": "hedge",
+    "hedge_named": "hedge",
     "source_named": "source_named",
     "source_role": "source_role",
     "source_document": "source_document",

@@ -321,3 +321,20 @@ def test_a_rebuttal_shows_in_the_explanation():
     (a,) = analyse_article(["The minister said the figures were simply wrong."])
     _, cues = explain(a, frozenset({"rebuttal"}))
     assert [a.text[s:e] for s, e in cues] == ["simply wrong"]
+
+
+def test_a_negated_dispute_credits_its_subject():
+    (a,) = analyse_article(["But Washington is not disputing that two soldiers were hurt."])
+    assert {"report", "source_named"} <= on(a) and not on(a) & {"dispute", "rebuttal"}
+    assert sources(a) == ["Washington"]
+    (b,) = analyse_article(["Washington is disputing that two soldiers were hurt."])
+    assert "dispute" in on(b)
+
+
+def test_a_hedge_beside_a_named_source_is_its_own_feature():
+    (a,) = analyse_article(["Talbot Mining, rumoured to be weighing a sale, said it was reviewing its options."])
+    assert {"hedge_named", "source_named"} <= on(a) and "hedge" not in on(a)
+    (b,) = analyse_article(["The mine is rumoured to be up for sale."])
+    assert "hedge" in on(b) and "hedge_named" not in on(b)
+    _, cues = explain(a, frozenset({"hedge_named"}))
+    assert [a.text[s:e] for s, e in cues] == ["rumoured"]
