@@ -25,9 +25,8 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from annotator.attribution.cues import RawSentence, analyse_sentence
+from annotator.attribution.cues import analyse_sentence
 from annotator.attribution.kinds import ANONYMOUS, COLLECTIVE, DISPUTE, DOCUMENT, PERSON, REPORTING
-from annotator.attribution.mentions import Mention, Token, name_key
 from annotator.attribution.records import ArticleInput, SentenceSources, Source
 from annotator.attribution.signals import Signals, signals
 from annotator.attribution.sources import attribute_read
@@ -63,8 +62,6 @@ FEATURES: tuple[str, ...] = (
     "continues_named",  # the sentence continues a quotation whose speaker is named (or resolved to a name)
     "continues_anonymous",  # ... whose speaker is anonymous or collective
     "continues_unknown",  # ... whose speaker is not known
-    "reply_of_accused",  # the sentence's speaker was accused, sued, criticised... earlier in the article
-    "reply_negated",  # ... and the sentence holds a negation ("had no dealings with", "never paid")
     "no_cue",  # no cue and no anonymous phrase
     "no_final_punctuation",  # headline or caption style
     "question",
@@ -75,9 +72,6 @@ _CLOSERS = '”"’)] \t\n'
 _WORDS = re.compile(r"\b\w\w+\b")  # scikit-learn's TfidfVectorizer tokens, for the n-gram features
 _THEY = re.compile(r"\bthey(?:\s+(?:have|had|also|later|then|previously|would|will|all|both|each))*\s*$", re.I)
 _CONTINUE_REACH = 2  # a quote-only sentence continues a quotation at most this many sentences before it
-_FIRM_SUFFIXES = frozenset({"ltd", "inc", "co", "corp", "plc", "llc", "group", "holdings", "sa", "ag", "gmbh", "nv"})
-_ON_BEHALF = frozenset({"for", "representing", "of"})  # "a lawyer for X", "on behalf of X" (after "behalf")
-_NEGATIONS = frozenset({"not", "no", "never", "nothing", "none", "neither", "nor", "without", "cannot"})
 
 
 class SentenceAnalysis(NamedTuple):
@@ -115,7 +109,6 @@ def analyse_article(
     open_quote = False  # a quotation left open at the end of the previous sentence
     plural: Source | None = None  # the latest non-person source, for "they"
     named: Source | None = None  # the latest named source, for a "he" or "she" the source finder left open
-    accused: set[str] = set()  # the parties named in an accusation so far (:func:`_party`)
     for raw, found_raw in zip(raws, found, strict=True):
         sig = signals(raw)
         found_here = _pronouns(found_raw, plural, named)
@@ -137,14 +130,7 @@ def analyse_article(
                     plural = a.source
                 if source_feature(a.source) in _NAMED_FEATURES:
                     named = a.source
-        voice = own if own is not None else continues
-        reply = bool(accused) and (
-            (voice is not None and _party(voice.name or voice.text) in accused)
-            or (own is not None and _speaks_for(raw, accused))
-        )
-        feats = _features(found_here, sig, quotes, continues, own is not None, reply and _negated(raw.tokens), reply)
-        if "accusation_words" in raw.matches:
-            accused.update(_accused(raw.mentions, voice))
+        feats = _features(found_here, sig, quotes, continues, own is not None)
         out.append(SentenceAnalysis(found_here, sig, quotes, continues, feats, _WORDS.findall(raw.text.lower())))
     return out
 
@@ -163,43 +149,6 @@ def analyse_texts(texts: Sequence[str], articles: Sequence[Hashable] | None = No
             out.extend(analyse_article(texts[start:i], article_id=f"a{start}"))
             start = i
     return out
-
-
-def _party(name: str) -> str:
-    """A party as accusations and replies are matched: the last word of its name, folded ("Sibur", "the Sibur
-    holding" and "Russian petrochemical holding Sibur" are one party; "Mr Blair" and "Tony Blair" too)."""
-    words = [w.removesuffix("'s").removesuffix("’s") for w in name_key(name).split()]
-    while len(words) > 1 and words[-1].rstrip(".") in _FIRM_SUFFIXES:
-        words.pop()
-    return words[-1] if words else ""
-
-
-def _accused(mentions: Sequence[Mention], voice: Source | None) -> set[str]:
-    """The parties an accusation names: every name in the sentence but the accuser's (its speaker)."""
-    speaker = _party(voice.name or voice.text) if voice is not None else ""
-    return {p for m in mentions if (p := _party(m.name)) and p != speaker}
-
-
-def _speaks_for(raw: RawSentence, accused: set[str]) -> bool:
-    """Whether the sentence names an accused party as the one its speaker speaks for ("a lawyer for X", "speaking
-    on behalf of X", "lawyers representing X")."""
-    toks = raw.tokens
-    for m in raw.mentions:
-        i = m.first_token - 1
-        if i > 0 and toks[i].lower == "the":
-            i -= 1
-        if i < 1 or toks[i].lower not in _ON_BEHALF:
-            continue
-        if toks[i].lower == "of" and toks[i - 1].lower != "behalf":
-            continue
-        if _party(m.name) in accused:
-            return True
-    return False
-
-
-def _negated(toks: Sequence[Token]) -> bool:
-    """Whether a sentence holds a negation ("not", "never", "no", "don't")."""
-    return any(t.lower in _NEGATIONS or t.lower.endswith(("n't", "n’t")) for t in toks)
 
 
 def _quote_led(text: str, quotes: tuple[Span, ...]) -> bool:
@@ -279,14 +228,8 @@ def _features(
     quotes: tuple[Span, ...],
     continues: Source | None,
     has_speaker: bool,
-    reply_negated: bool,
-    reply: bool,
 ) -> tuple[float, ...]:
     f = [0.0] * len(FEATURES)
-    if reply:
-        f[_INDEX["reply_of_accused"]] = 1.0
-        if reply_negated:
-            f[_INDEX["reply_negated"]] = 1.0
     for a in s.attributions:
         if a.cue.kind == REPORTING:
             f[_INDEX["report"]] = 1.0

@@ -21,7 +21,6 @@ LISTS = (
     "titles",
     "negations",
     "verification_words",
-    "accusation_words",
     "rebuttal_cues",
 )
 

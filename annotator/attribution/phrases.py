@@ -15,7 +15,7 @@ from functools import cache
 from annotator.attribution.lexicon import lexicon
 from annotator.attribution.mentions import Token, tokens
 
-#: the lists matched per sentence: cues, anonymous phrases, the parts of a negated verification and accusations
+#: the lists matched per sentence: cues, anonymous phrases, the parts of a negated verification and rebuttal phrases
 MATCHED = (
     "reporting_verbs",
     "hedges",
@@ -23,7 +23,6 @@ MATCHED = (
     "anonymous_sources",
     "negations",
     "verification_words",
-    "accusation_words",
     "rebuttal_cues",
 )
 
