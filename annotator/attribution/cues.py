@@ -40,6 +40,30 @@ _PASSIVE_HINT = re.compile(r"\b(?:be|been|not provided|without|lack|little|no ev
 _MAX_SUBJECT = 9
 _NEGATORS = frozenset({"not", "never", "didn't", "doesn't", "don't", "isn't", "wasn't", "hasn't", "haven't", "won't"})
 _COMPOUND_HEADS = frozenset({"tank", "tanks"})  # a cue word that is the first half of a compound noun
+# dispute verbs whose object may be an offer, a bid or a request rather than a claim ("rejected three bids")
+_OBJECT_VERBS = frozenset(
+    {
+        "rejected",
+        "rejects",
+        "reject",
+        "rejecting",
+        "denied",
+        "denies",
+        "deny",
+        "denying",
+        "dismissed",
+        "dismisses",
+        "rebuffed",
+        "challenged",
+        "challenges",
+        "refused",
+    }
+)
+_OBJECT_REACH = 5  # tokens after the verb in which its object is looked for
+_LITERAL_RUBBISH_BEFORE = frozenset({"the", "of", "household", "uncollected", "and", "with", "dumped", "clear"})
+_LITERAL_RUBBISH_AFTER = frozenset(
+    {"collection", "collections", "bins", "bin", "bags", "piled", "tip", "dump", "strewn"}
+)
 _INDEFINITE = frozenset({"a", "an", "one", "another"})
 
 
@@ -140,7 +164,11 @@ def _cues(
     # and one that is negated ("is not disputing", "did not deny") disputes nothing either
     skip = {0} if len(toks) > 1 and toks[1].lower == "by" else set()
     negated = {a for _, a, _ in disputes if any(t.lower in _NEGATORS for t in toks[max(0, a - 2) : a])}
-    disputes = [(c, a, b) for c, a, b in disputes if not _noun_or_name(toks, a, b, c.text) and a not in skip]
+    disputes = [
+        (c, a, b)
+        for c, a, b in disputes
+        if not _noun_or_name(toks, a, b, c.text) and a not in skip and not literal_dispute(toks, a, b)
+    ]
     # a negated dispute states where its subject stands ("the US is not disputing that ..."): a reporting cue
     reporting += [(Cue(c.span, c.text, REPORTING), a, b) for c, a, b in disputes if a in negated]
     reporting.sort(key=lambda x: x[1])
@@ -209,6 +237,34 @@ def _attribution(
 @cache
 def _single_modifiers() -> frozenset[str]:
     return frozenset(m[0] for m in source_words().modifiers.items if len(m) == 1)
+
+
+def literal_dispute(toks: list[Token], a: int, b: int) -> bool:
+    """A dispute word in a sense that disputes no claim: a verb whose object is an offer, a bid or a request
+    ("rejected three of the five bids", "was denied access"), a person dismissed from a job ("was dismissed in
+    April"), a poll's respondents ("questioned 2,104 adults"), household rubbish."""
+    word = toks[a].lower
+    n = len(toks)
+    if a != b:
+        return False
+    if word == "rubbish":
+        return (a > 0 and toks[a - 1].lower in _LITERAL_RUBBISH_BEFORE) or (
+            a + 1 < n and toks[a + 1].lower in _LITERAL_RUBBISH_AFTER
+        )
+    if word == "questioned":
+        return a + 1 < n and toks[a + 1].text[0].isdigit()
+    if word == "dismissed" and a > 0 and toks[a - 1].lower in source_words().be_forms:
+        return not (a + 1 < n and toks[a + 1].lower == "as")  # "was dismissed as nonsense" disputes
+    if word not in _OBJECT_VERBS:
+        return False
+    objects = source_words().literal_objects
+    for k in range(a + 1, min(n, a + 1 + _OBJECT_REACH)):
+        t = toks[k]
+        if t.lower in objects:
+            return True
+        if not t.is_word or t.lower == "that":
+            break
+    return False
 
 
 def _noun_or_name(toks: list[Token], a: int, b: int, cue_text: str) -> bool:

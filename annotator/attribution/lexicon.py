@@ -55,6 +55,7 @@ SOURCE_LISTS = (
     "calendar_words",
     "title_abbreviations",
     "place_words",
+    "literal_dispute_objects",
 )
 NUMBERS_KEY = "numbers"
 

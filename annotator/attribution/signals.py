@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from annotator.attribution.cues import Cue, RawSentence
+from annotator.attribution.cues import Cue, RawSentence, literal_dispute
 from annotator.attribution.kinds import DISPUTE, HEDGE
 from annotator.attribution.mentions import inside
 
@@ -43,7 +43,7 @@ def signals(raw: RawSentence) -> Signals:
         for name, kind in (("hedges", HEDGE), ("dispute_cues", DISPUTE)):
             for a, b in matches.get(name, ()):
                 s, e = toks[a].start, toks[b].end
-                if inside(quotes, s, e):
+                if inside(quotes, s, e) and not (kind == DISPUTE and literal_dispute(toks, a, b)):
                     quoted.append(Cue((s, e), text[s:e], kind))
         quoted.sort(key=lambda c: c.span)
     checks, quoted_checks = _negated_verification(raw)

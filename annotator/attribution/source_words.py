@@ -44,6 +44,7 @@ class SourceWords:
     noun_forms: frozenset[str]
     noun_contexts: frozenset[str]
     be_forms: frozenset[str]
+    literal_objects: frozenset[str]
 
 
 @cache
@@ -74,6 +75,7 @@ def source_words() -> SourceWords:
         noun_forms=frozenset(w["cue_noun_forms"]),
         noun_contexts=frozenset(w["cue_noun_contexts"]),
         be_forms=frozenset(w["be_forms"]),
+        literal_objects=frozenset(w["literal_dispute_objects"]),
     )
 
 

@@ -309,3 +309,47 @@ def test_a_hedge_beside_a_named_source_is_its_own_feature():
     assert "hedge" in on(b) and "hedge_named" not in on(b)
     _, cues = explain(a, frozenset({"hedge_named"}))
     assert [a.text[s:e] for s, e in cues] == ["rumoured"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "In 2024 the ministry rejected three of the five bids to build the network.",
+        "The mission said its observers had been denied access to the tallying centre.",
+        "The poll, which questioned 2,104 adults, put the party on 39%.",
+        "The analyst was dismissed in April.",
+        "Rubbish piled up on the street for three weeks.",
+        "“We are paid to clear the rubbish, not to count it,” one driver said.",
+    ],
+)
+def test_a_dispute_word_that_disputes_no_claim(text):
+    (a,) = analyse_article([text])
+    assert not on(a) & {"dispute", "dispute_quoted"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The ministry rejected the report.",
+        "The claim was dismissed as nonsense by the ministry.",
+        "“That is complete rubbish,” she said.",
+        "The union rejected the claim that it had been consulted.",
+    ],
+)
+def test_the_same_words_dispute_a_claim(text):
+    (a,) = analyse_article([text])
+    assert on(a) & {"dispute", "dispute_quoted"}
+
+
+@pytest.mark.parametrize(
+    ("text", "source"),
+    [
+        ("The supreme court rules that the ban was lawful.", "The supreme court"),
+        ("Ms Ortiz called on the minister to resign.", "Ms Ortiz"),
+        ("The Orvane Group declined to comment.", "Orvane Group"),
+        ("The central bank identifies three risks to growth.", "The central bank"),
+    ],
+)
+def test_stance_verbs_credit_their_subject(text, source):
+    (a,) = analyse_article([text])
+    assert "report" in on(a) and sources(a) == [source]
