@@ -27,6 +27,7 @@ if os.environ.get("ANNOTATOR_PURE_PYTHON") != "1":
         "attribution/mentions",
         "attribution/kinds",
         "attribution/phrases",
+        "attribution/senses",
         "attribution/cues",
         "attribution/signals",
         "attribution/records",

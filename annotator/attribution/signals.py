@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from annotator.attribution.cues import Cue, RawSentence, literal_dispute
+from annotator.attribution.cues import Cue, RawSentence
 from annotator.attribution.kinds import DISPUTE, HEDGE
 from annotator.attribution.mentions import inside
+from annotator.attribution.senses import literal_dispute
 
 NOT_VERIFIED = "not_verified"
 _NEGATION_WINDOW = 3  # at most this many tokens between a negation and the verification word it negates

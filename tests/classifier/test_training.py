@@ -115,7 +115,7 @@ def test_prediction_contract(model, corpus):
     assert len(preds) == len(texts)
     assert set(model.classes) == set(labels())
     assert model.classes == tuple(model.pipeline.classes_)
-    cue_lists = ("reporting_verbs", "hedges", "dispute_cues", "negations")
+    cue_lists = ("reporting_verbs", "hedges", "dispute_cues", "negations", "rebuttal_cues")
     for text, p in zip(texts, preds, strict=True):
         assert p.label in labels()
         assert list(p.scores) == list(model.classes)
