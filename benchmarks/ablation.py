@@ -61,15 +61,12 @@ def train(frame: Any, *, context: bool) -> Any:
 
 
 def style_cv(frame: Any) -> dict[str, dict[str, Any]]:
-    """Cross-validated scores on the first 64 real-reporting-style articles, trained with and without the mixed-style
-    articles (see the module docstring)."""
+    """Cross-validated :func:`annotator.classifier.training.metrics` on the first 64 real-reporting-style articles,
+    trained with and without the mixed-style articles (see the module docstring)."""
     import numpy as np
-    from sklearn.metrics import f1_score
     from sklearn.model_selection import GroupKFold
 
-    from annotator.classifier.compiling import compile_pipeline
-    from annotator.classifier.training import expected_calibration_error, split_held_out
-    from annotator.classifier.training import train as fit
+    from annotator.classifier.training import metrics, split_held_out
 
     training, _ = split_held_out(frame)
     ids = training["article_id"]
@@ -83,25 +80,14 @@ def style_cv(frame: Any) -> dict[str, dict[str, Any]]:
     ):
         gold: list[str] = []
         probas = []
-        classes: list[str] = []
+        classes: tuple[str, ...] = ()
         for train_idx, test_idx in GroupKFold(n_splits=FOLDS).split(pool, groups=pool["article_id"]):
-            data = pd.concat([extra, pool.iloc[train_idx]], ignore_index=True)
-            model = compile_pipeline(
-                fit(data["text"].tolist(), data["label"].tolist(), articles=data["article_id"].tolist())
-            )
+            model = train(pd.concat([extra, pool.iloc[train_idx]], ignore_index=True), context=True)
             test = pool.iloc[test_idx]
             probas.append(model.predict_proba(test["text"].tolist(), articles=test["article_id"].tolist()))
             gold += test["label"].tolist()
-            classes = list(model.classes)
-        proba = np.vstack(probas)
-        predicted = [classes[i] for i in proba.argmax(axis=1)]
-        per_label = f1_score(gold, predicted, labels=classes, average=None)
-        out[name] = {
-            "n": len(gold),
-            "macro_f1": round(float(f1_score(gold, predicted, average="macro")), 3),
-            "f1": {c: round(float(v), 3) for c, v in zip(classes, per_label, strict=True)},
-            "ece": round(expected_calibration_error(gold, proba, classes), 3),
-        }
+            classes = model.classes
+        out[name] = metrics(gold, np.vstack(probas), classes)
     return out
 
 
@@ -134,7 +120,7 @@ def main() -> int:
     head = ("n", "macro-F1", "attributed", "unverified", "contested", "ECE")
     print(f"{'trained':36s} " + " ".join(f"{h:>{w}s}" for h, w in zip(head, (5, 8, 10, 10, 9, 6), strict=True)))
     for name, r in report["style_cv"].items():
-        f = r["f1"]
+        f = {label: m["f1"] for label, m in r["per_label"].items()}
         print(
             f"{name:36s} {r['n']:5d} {r['macro_f1']:8.3f} {f['attributed']:10.3f} {f['unverified']:10.3f} "
             f"{f['contested']:9.3f} {r['ece']:6.3f}"

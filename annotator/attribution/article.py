@@ -223,13 +223,10 @@ def source_feature(src: Source | None) -> str | None:
 
 
 def _features(
-    s: SentenceSources,
-    sig: Signals,
-    quotes: tuple[Span, ...],
-    continues: Source | None,
-    has_speaker: bool,
+    s: SentenceSources, sig: Signals, quotes: tuple[Span, ...], continues: Source | None, has_speaker: bool
 ) -> tuple[float, ...]:
     f = [0.0] * len(FEATURES)
+    named_report = False  # a reporting cue with a named source: a hedge beside it is "hedge_named"
     for a in s.attributions:
         if a.cue.kind == REPORTING:
             f[_INDEX["report"]] = 1.0
@@ -240,11 +237,11 @@ def _features(
         name = source_feature(a.source)
         if name is not None:
             f[_INDEX[name]] = 1.0
+            named_report = named_report or (a.cue.kind == REPORTING and name in _NAMED_FEATURES)
         elif a.cue.kind == REPORTING:
             f[_INDEX["report_without_source"]] = 1.0
     if s.hedges:
-        named = any(a.cue.kind == REPORTING and source_feature(a.source) in _NAMED_FEATURES for a in s.attributions)
-        f[_INDEX["hedge_named" if named else "hedge"]] = 1.0
+        f[_INDEX["hedge_named" if named_report else "hedge"]] = 1.0
     for c in sig.quoted:
         f[_INDEX["dispute_quoted" if c.kind == DISPUTE else "hedge_quoted"]] = 1.0
     if sig.checks:

@@ -139,15 +139,14 @@ def _cues(
     # and one that is negated ("is not disputing", "did not deny") disputes nothing either
     skip = {0} if len(toks) > 1 and toks[1].lower == "by" else set()
     negated = {a for _, a, _ in disputes if any(t.lower in _NEGATORS for t in toks[max(0, a - 2) : a])}
-    disputes = [
+    kept = [
         (c, a, b)
         for c, a, b in disputes
         if not noun_or_name(toks, a, b, c.text) and a not in skip and not literal_dispute(toks, a, b)
     ]
     # a negated dispute states where its subject stands ("the US is not disputing that ..."): a reporting cue
-    reporting += [(Cue(c.span, c.text, REPORTING), a, b) for c, a, b in disputes if a in negated]
-    reporting.sort(key=lambda x: x[1])
-    disputes = [(c, a, b) for c, a, b in disputes if a not in negated]
+    reporting += [(Cue(c.span, c.text, REPORTING), a, b) for c, a, b in kept if a in negated]
+    disputes = [(c, a, b) for c, a, b in kept if a not in negated]
     # a dispute word that is the subject of a reporting verb ("Fact-checkers found ...") is its source, not a cue
     reporting_starts = {a for _, a, _ in reporting}
     single_modifiers = _single_modifiers()
@@ -296,14 +295,15 @@ def _before_apposition(
             if i == 0:
                 break
         elif t.text in ';:()“”‘’"' or i in stops:
-            k = i - 1
-            while i in stops and k >= 0 and toks[k].text != "," and toks[k].text not in ';:()“”‘’"':
-                k -= 1
-            if i in stops and k >= 0 and toks[k].text == ",":
-                # "Talbot Mining, rumoured to be weighing a sale, said": a segment with a cue or hedge is
-                # not the source; the one before it may be
-                end = i = k - 1
-                continue
+            if i in stops:
+                # "Talbot Mining, rumoured to be weighing a sale, said": a segment with a cue or hedge is not the
+                # source; the one before its comma may be
+                k = i - 1
+                while k >= 0 and toks[k].text not in ',;:()“”‘’"':
+                    k -= 1
+                if k >= 0 and toks[k].text == ",":
+                    end = i = k - 1
+                    continue
             if i + 1 <= end:
                 segments.append((i + 1, end))
             break
