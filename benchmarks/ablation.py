@@ -21,7 +21,6 @@ Usage: python benchmarks/ablation.py [--json FILE]
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -126,10 +125,7 @@ def main() -> int:
             f"{f['contested']:9.3f} {r['ece']:6.3f}"
         )
     if args.json:
-        from annotator.io.atomic import atomic_path
-
-        with atomic_path(args.json) as tmp:
-            tmp.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        quality.write_json(args.json, report)
     return 0
 
 

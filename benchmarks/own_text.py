@@ -13,12 +13,12 @@ Usage: python benchmarks/own_text.py [--json FILE]
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
 import pandas as pd
 from ablation import FOLDS, NEW_STYLE, ROOT, train
+from quality import write_json
 
 
 def own_text_cv(frame: pd.DataFrame) -> dict[str, Any]:
@@ -74,10 +74,7 @@ def main() -> int:
     )
     print(format_summary(result["errors"]))
     if args.json:
-        from annotator.io.atomic import atomic_path
-
-        with atomic_path(args.json) as tmp:
-            tmp.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_json(args.json, result)
     return 0
 
 

@@ -351,6 +351,14 @@ def to_card(model_dir: Path, report: dict[str, Any], system: str) -> None:
     print(f"real-news figures recorded on {path}")
 
 
+def write_json(path: str, report: Any) -> None:
+    """``report`` as indented JSON at ``path``, written atomically (the --json of the label-quality scripts)."""
+    from annotator.io.atomic import atomic_path
+
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
@@ -392,10 +400,7 @@ def main() -> int:
         first = next(iter(predicted))
         to_card(Path(args.model), report, first)
     if args.json:
-        from annotator.io.atomic import atomic_path
-
-        with atomic_path(args.json) as tmp:
-            tmp.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_json(args.json, report)
     return 0
 
 
