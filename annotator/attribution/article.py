@@ -34,7 +34,7 @@ from annotator.attribution.sources import attribute_read
 Span = tuple[int, int]
 
 #: the analyser's version, recorded on every model card: a model predicts only with the analysis it was trained on
-ANALYSER_VERSION = "3"
+ANALYSER_VERSION = "4"
 
 FEATURES: tuple[str, ...] = (
     "report",  # a reporting verb or phrase outside quotations (said, told, in a statement...)

@@ -23,11 +23,14 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from annotator.attribution.kinds import (
+    COLLECTIVE,
     DISPUTE,
     HEDGE,
     NAME,
+    ORGANISATION,
     PRONOUN,
     REPORTING,
+    affiliated_body,
     kind_of,
 )
 from annotator.attribution.mentions import Mention, Span, Token, fold, inside, mentions, quote_spans, tokens
@@ -386,4 +389,8 @@ def _phrase(text: str, toks: list[Token], i: int, j: int, ments: list[Mention]) 
                 break
     if kind is None:
         return None
+    if kind == COLLECTIVE:
+        firm = affiliated_body(core_words, toks, core_end, j, ments)  # "Analysts at Harmon Keene": the firm speaks
+        if firm is not None:
+            return RawSource(firm.span, firm.text, ORGANISATION, fold(firm.name), firm.after_the, firm)
     return RawSource(span, surface, kind, core, definite)

@@ -4,6 +4,7 @@ before the article resolves it (:func:`kind_of` reads a noun phrase's core words
 
 from __future__ import annotations
 
+from annotator.attribution.mentions import Mention, Token
 from annotator.attribution.source_words import ends_with, source_words
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "PRONOUN",
     "REPORTING",
     "SOURCE_TYPES",
+    "affiliated_body",
     "kind_of",
 ]
 
@@ -63,4 +65,23 @@ def kind_of(core: list[str], definite: bool, *, capitalised: bool = False, indef
         return COLLECTIVE
     if ends_with(core, w.person_roles):
         return ANONYMOUS  # "a lawmaker", "one minister": a role pointing to no one in particular
+    return None
+
+
+def affiliated_body(core: list[str], toks: list[Token], head: int, end: int, ments: list[Mention]) -> Mention | None:
+    """The named body a collective source works at, which speaks through it: "Analysts at Harmon Keene",
+    "researchers from the University of Ostmark" (the lexicon's ``affiliated_sources`` before "at" or "from", then
+    a name); ``core`` is the phrase's core words, ``toks[head]`` its head and ``toks[end]`` its last token. None
+    for any other phrase ("Staff at Gatwick", "Analysts in Leeds")."""
+    if not core or core[-1] not in source_words().affiliated:
+        return None
+    k = head + 1
+    if k > end or toks[k].lower not in ("at", "from"):
+        return None
+    k += 1
+    if k <= end and toks[k].lower == "the":
+        k += 1
+    for m in ments:
+        if m.first_token == k and m.last_token <= end:
+            return m
     return None

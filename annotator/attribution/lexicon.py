@@ -56,6 +56,7 @@ SOURCE_LISTS = (
     "title_abbreviations",
     "place_words",
     "literal_dispute_objects",
+    "affiliated_sources",
 )
 NUMBERS_KEY = "numbers"
 

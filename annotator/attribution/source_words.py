@@ -45,6 +45,7 @@ class SourceWords:
     noun_contexts: frozenset[str]
     be_forms: frozenset[str]
     literal_objects: frozenset[str]
+    affiliated: frozenset[str]
 
 
 @cache
@@ -76,6 +77,7 @@ def source_words() -> SourceWords:
         noun_contexts=frozenset(w["cue_noun_contexts"]),
         be_forms=frozenset(w["be_forms"]),
         literal_objects=frozenset(w["literal_dispute_objects"]),
+        affiliated=frozenset(w["affiliated_sources"]),
     )
 
 

@@ -33,7 +33,7 @@ def sources(a: SentenceAnalysis) -> list[str]:
 
 
 def test_version_and_feature_names():
-    assert ANALYSER_VERSION == "3"
+    assert ANALYSER_VERSION == "4"
     assert len(set(FEATURES)) == len(FEATURES)
     (a,) = analyse_article(["The ferry left on time."])
     assert len(a.features) == len(FEATURES) and on(a) == {"no_cue"}

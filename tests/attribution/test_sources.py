@@ -71,6 +71,16 @@ def primary(text: str) -> tuple[str | None, str | None, str | None]:
         ),
         ("A senior official said the talks had stalled.", "A senior official", ANONYMOUS, "said"),
         ("Analysts said the merger would cut jobs.", "Analysts", COLLECTIVE, "said"),
+        # analysts, economists or researchers at a named body: the body is the source
+        ("Analysts at Harmon Keene said the merger would cut jobs.", "Harmon Keene", ORGANISATION, "said"),
+        (
+            "Researchers from the University of Ostmark said most schemes overstated their benefits.",
+            "University of Ostmark",
+            ORGANISATION,
+            "said",
+        ),
+        ("Staff at Gatwick said the queues were long.", "Staff at Gatwick", COLLECTIVE, "said"),
+        ("Analysts in Leeds said the merger would cut jobs.", "Analysts in Leeds", COLLECTIVE, "said"),
         ("Rights groups say the camp is overcrowded.", "Rights groups", COLLECTIVE, "say"),
         ("Court documents show the loan was never repaid.", "Court documents", DOCUMENT, "show"),
         ("Dr. Ilse Varga, who led the survey, said the lake was shrinking.", "Dr. Ilse Varga", PERSON, "said"),
