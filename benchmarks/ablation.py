@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -59,11 +60,19 @@ def train(frame: Any, *, context: bool) -> Any:
     return compile_pipeline(pipeline)
 
 
+def folds(pool: pd.DataFrame, extra: pd.DataFrame) -> Iterator[tuple[Any, pd.DataFrame]]:
+    """The :data:`FOLDS` folds of ``pool`` grouped by article: each fold's model (:func:`train` in context on
+    ``extra`` and the other folds) and its test rows."""
+    from sklearn.model_selection import GroupKFold
+
+    for train_idx, test_idx in GroupKFold(n_splits=FOLDS).split(pool, groups=pool["article_id"]):
+        yield train(pd.concat([extra, pool.iloc[train_idx]], ignore_index=True), context=True), pool.iloc[test_idx]
+
+
 def style_cv(frame: Any) -> dict[str, dict[str, Any]]:
     """Cross-validated :func:`annotator.classifier.training.metrics` on the first 64 real-reporting-style articles,
     trained with and without the mixed-style articles (see the module docstring)."""
     import numpy as np
-    from sklearn.model_selection import GroupKFold
 
     from annotator.classifier.training import metrics, split_held_out
 
@@ -80,9 +89,7 @@ def style_cv(frame: Any) -> dict[str, dict[str, Any]]:
         gold: list[str] = []
         probas = []
         classes: tuple[str, ...] = ()
-        for train_idx, test_idx in GroupKFold(n_splits=FOLDS).split(pool, groups=pool["article_id"]):
-            model = train(pd.concat([extra, pool.iloc[train_idx]], ignore_index=True), context=True)
-            test = pool.iloc[test_idx]
+        for model, test in folds(pool, extra):
             probas.append(model.predict_proba(test["text"].tolist(), articles=test["article_id"].tolist()))
             gold += test["label"].tolist()
             classes = model.classes

@@ -17,7 +17,7 @@ import sys
 from typing import Any
 
 import pandas as pd
-from ablation import FOLDS, NEW_STYLE, ROOT, train
+from ablation import FOLDS, NEW_STYLE, ROOT, folds
 from quality import write_json
 
 
@@ -25,7 +25,6 @@ def own_text_cv(frame: pd.DataFrame) -> dict[str, Any]:
     """Out-of-fold :func:`annotator.classifier.training.metrics` and error kinds over the real-reporting-style
     articles of ``frame`` (held-out topics left out)."""
     import numpy as np
-    from sklearn.model_selection import GroupKFold
 
     from annotator.classifier.error_kinds import error_summary
     from annotator.classifier.training import metrics, split_held_out
@@ -35,25 +34,23 @@ def own_text_cv(frame: pd.DataFrame) -> dict[str, Any]:
     pool = training[styled].reset_index(drop=True)
     rest = training[~styled]
     gold: list[str] = []
-    predicted: list[str] = []
     analyses: list[Any] = []
     texts: list[str] = []
     probas = []
     classes: tuple[str, ...] = ()
-    for train_idx, test_idx in GroupKFold(n_splits=FOLDS).split(pool, groups=pool["article_id"]):
-        model = train(pd.concat([rest, pool.iloc[train_idx]], ignore_index=True), context=True)
-        test = pool.iloc[test_idx]
+    for model, test in folds(pool, rest):
         fold_texts, fold_articles = test["text"].tolist(), test["article_id"].tolist()
         probas.append(model.predict_proba(fold_texts, articles=fold_articles))
-        predicted += [p.label for p in model.predict(fold_texts, articles=fold_articles)]
         analyses += model.analyse(fold_texts, fold_articles)
         texts += fold_texts
         gold += test["label"].tolist()
         classes = model.classes
+    proba = np.vstack(probas)
+    predicted = [classes[i] for i in proba.argmax(axis=1)]
     return {
         "rows": len(pool),
         "articles": int(pool["article_id"].nunique()),
-        "metrics": metrics(gold, np.vstack(probas), classes),
+        "metrics": metrics(gold, proba, classes),
         "errors": error_summary(gold, predicted, analyses, texts),
     }
 
