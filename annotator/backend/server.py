@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
+import threading
+from types import FrameType
 from typing import Any
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -65,10 +68,33 @@ class HeaderTimeoutProtocol(H11Protocol):  # type: ignore[misc]  # uvicorn is no
 
 
 def serve(app: Any, *, host: str = "127.0.0.1", port: int = 9090, log_level: str = "info") -> None:
-    """Run ``app`` with uvicorn, with the limits above, until interrupted."""
+    """Run ``app`` with uvicorn, with the limits above, until interrupted.
+
+    SIGINT and SIGTERM go to uvicorn's own graceful exit from before the event loop exists: a signal that came
+    while the loop was being built would otherwise interrupt its constructor (the caller's handler raises
+    KeyboardInterrupt) and leave a half-made loop whose ``__del__`` prints a traceback. Once the server has
+    stopped, the caller's handlers are back and the first signal received is raised again for them, so the
+    command ends as it would have (KeyboardInterrupt, "terminated")."""
     import uvicorn
 
-    uvicorn.run(app, **config(host=host, port=port, log_level=log_level))
+    server = uvicorn.Server(uvicorn.Config(app, **config(host=host, port=port, log_level=log_level)))
+    if threading.current_thread() is not threading.main_thread():  # no handler can be set: uvicorn's case too
+        server.run()
+        return
+    received: list[int] = []
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+        server.handle_exit(signum, frame)
+
+    previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        server.run()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if received:
+        signal.raise_signal(received[0])
 
 
 def config(*, host: str, port: int, log_level: str = "info") -> dict[str, Any]:

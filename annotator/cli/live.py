@@ -140,14 +140,17 @@ def serve_cmd(
     predictor = load_predictor(model)
     holder = ModelHolder(predictor)
     studio = None if no_retrain else studio_to_retrain_from(url, token)
-    retrainer = studio and retrainer_for(holder, studio, seed_paths, models, retrain_every, auth=auth, refresh=refresh)
-    settings = Settings(basic_auth=auth, hosts=hosts_for(host, allowed_hosts), port=port)
-    app = create_app(holder, settings, trainer=retrainer, project_exists=studio and project_check(studio))
-    poller = poller_for(studio, retrainer, app, poll_seconds)
-    mode = f"retraining every {retrain_every} annotations" if retrainer else "predicting only"
-    how = f" (polling for them every {poll_seconds:g} s)" if poller else ""
-    click.echo(f"serving model {predictor.model_version} on http://{host}:{port}, {mode}{how}\n{note}", err=True)
-    try:
+    retrainer = poller = None
+    try:  # from the start of the training process: a signal at any point after it stops it
+        retrainer = studio and retrainer_for(
+            holder, studio, seed_paths, models, retrain_every, auth=auth, refresh=refresh
+        )
+        settings = Settings(basic_auth=auth, hosts=hosts_for(host, allowed_hosts), port=port)
+        app = create_app(holder, settings, trainer=retrainer, project_exists=studio and project_check(studio))
+        poller = poller_for(studio, retrainer, app, poll_seconds)
+        mode = f"retraining every {retrain_every} annotations" if retrainer else "predicting only"
+        how = f" (polling for them every {poll_seconds:g} s)" if poller else ""
+        click.echo(f"serving model {predictor.model_version} on http://{host}:{port}, {mode}{how}\n{note}", err=True)
         serve(app, host=host, port=port, log_level=log_level)
     finally:
         if poller is not None:

@@ -104,5 +104,47 @@ def test_sigterm_stops_serve_and_its_training_process(studio_server: object, mod
     assert _gone(children) == []
 
 
+# serve() run again and again in one process, each time sent SIGTERM a little later (0, 0.5, 1, … ms after
+# the call), so that some signals land while uvicorn builds its event loop; the handler is `annotator`'s own
+_SERVE_UNDER_SIGTERM = """
+import os, signal, sys, threading
+from annotator.backend.server import serve
+from annotator.cli import _terminate_as_interrupt
+from annotator.studio.local import free_port
+
+async def app(scope, receive, send):
+    while scope["type"] == "lifespan":
+        message = await receive()
+        await send({"type": message["type"] + ".complete"})
+        if message["type"] == "lifespan.shutdown":
+            return
+
+rounds, step = int(sys.argv[1]), float(sys.argv[2])
+for i in range(rounds):
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _terminate_as_interrupt()
+    try:
+        threading.Timer(i * step, os.kill, (os.getpid(), signal.SIGTERM)).start()
+        serve(app, port=free_port(), log_level="warning")
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
+"""
+
+
+def test_sigterm_while_serve_starts_its_server_ends_it_without_a_traceback() -> None:
+    rounds = 60
+    done = subprocess.run(
+        [sys.executable, "-c", _SERVE_UNDER_SIGTERM, str(rounds), "0.0005"],
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "never awaited" not in done.stderr, done.stderr
+    assert done.stdout.split("\n").count("interrupted") == rounds  # every round ended as an interrupt
+
+
 def _connection(server: object) -> dict[str, str]:
     return {"LABEL_STUDIO_URL": str(server.url), "LABEL_STUDIO_API_KEY": str(server.token)}  # type: ignore[attr-defined]
