@@ -8,8 +8,9 @@ each, so every worker starts): its time is the start-up (imports, model load, st
 the steady-state figures, since the naive pipeline is timed after its imports and its fit. Then the ratios
 against the targets:
 
-- >= 20,000 sentences/s per core (local engine, 1 worker: everything runs in one process);
-- >= 10x the naive pipeline (per core);
+- >= 15,000 sentences/s per core (local engine, 1 worker: everything runs in one process), since issue 13's
+  article analysis (20,000 before it);
+- >= 10x the naive pipeline (per core), as issue 5 set it (issue 13 did not revisit it);
 - >= 1.6x from 1 to 2 Dask workers (wall time; end to end, and without the fixed start-up of the cluster; on a
   machine shared with other jobs wall time is skewed, so the CPU time per sentence is printed too);
 - peak memory flat on a corpus --memory-factor times larger.
@@ -255,7 +256,7 @@ def main() -> int:
     print(
         f"per core (local, 1 worker): {median(end_to_end):,.0f} sentences per CPU second end to end, "
         f"{median(steady):,.0f} without the {start_cpu:.1f} s CPU of start-up (imports, model load) "
-        f"(target >= 20,000); best round {max(end_to_end):,.0f} and {max(steady):,.0f}"
+        f"(target >= 15,000); best round {max(end_to_end):,.0f} and {max(steady):,.0f}"
     )
     ratio = [a / b for a, b in zip(end_to_end, naive_rate, strict=True)]
     ratio_steady = [a / b for a, b in zip(steady, naive_rate, strict=True)]
