@@ -12,7 +12,15 @@ import click
 from annotator.cli._util import MissingExtraError, connect, parse_auth
 from annotator.errors import InputError, StudioError
 
-__all__ = ["credentials", "hosts_for", "poller_for", "project_check", "retrainer_for", "studio_to_retrain_from"]
+__all__ = [
+    "credentials",
+    "hosts_for",
+    "log_to_stderr",
+    "poller_for",
+    "project_check",
+    "retrainer_for",
+    "studio_to_retrain_from",
+]
 
 
 def credentials(basic_auth: str | None, no_auth: bool, host: str, models_dir: Path) -> tuple[Any, str]:
@@ -43,6 +51,14 @@ def poller_for(studio: Any, retrainer: Any, app: Any, seconds: float) -> Any:
         return set(getattr(app.state, "projects", ())) | set(retrainer.projects())
 
     return Poller(studio, retrainer.notify, projects, interval=seconds)
+
+
+def log_to_stderr(level: str) -> None:
+    """The backend's log on stderr, at ``level``; httpx's at warning or above (at info it logs every request)."""
+    import logging
+
+    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 def studio_to_retrain_from(url: str | None, token: str | None) -> Any:

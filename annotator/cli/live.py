@@ -4,6 +4,7 @@ Parse arguments, call the library.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import click
 from annotator.cli._serve import (
     credentials,
     hosts_for,
+    log_to_stderr,
     poller_for,
     project_check,
     retrainer_for,
@@ -127,36 +129,31 @@ def serve_cmd(
 
     Example: annotator serve --port 9090 --url http://127.0.0.1:8080 --token-file ~/.label-studio-token
     """
-    import logging
-
     require("starlette", "uvicorn")
     from annotator.backend.app import ModelHolder, Settings, create_app, serve
     from annotator.classifier.artefacts import load_predictor
 
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))  # one line per request
+    log_to_stderr(log_level)
     models = Path(models_dir)
     auth, note = credentials(basic_auth, no_auth, host, models)
     predictor = load_predictor(model)
     holder = ModelHolder(predictor)
     studio = None if no_retrain else studio_to_retrain_from(url, token)
-    retrainer = poller = None
-    try:  # from the start of the training process: a signal at any point after it stops it
+    with contextlib.ExitStack() as stack:  # once started, the training process stops however serve ends
         retrainer = studio and retrainer_for(
             holder, studio, seed_paths, models, retrain_every, auth=auth, refresh=refresh
         )
+        if retrainer is not None:
+            stack.callback(retrainer.close)
         settings = Settings(basic_auth=auth, hosts=hosts_for(host, allowed_hosts), port=port)
         app = create_app(holder, settings, trainer=retrainer, project_exists=studio and project_check(studio))
         poller = poller_for(studio, retrainer, app, poll_seconds)
+        if poller is not None:
+            stack.callback(poller.close)  # before the retrainer it feeds
         mode = f"retraining every {retrain_every} annotations" if retrainer else "predicting only"
         how = f" (polling for them every {poll_seconds:g} s)" if poller else ""
         click.echo(f"serving model {predictor.model_version} on http://{host}:{port}, {mode}{how}\n{note}", err=True)
         serve(app, host=host, port=port, log_level=log_level)
-    finally:
-        if poller is not None:
-            poller.close()
-        if retrainer is not None:
-            retrainer.close()
 
 
 @click.command("connect", context_settings=CONTEXT)
